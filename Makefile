@@ -1,0 +1,33 @@
+# make reproduce : set up (once) and regenerate every table and figure (quick profile)
+# make test      : set up (once) and run unit tests, doctests and every notebook (smoke profile)
+# make lab       : set up (once) and open the notebooks in JupyterLab
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-0.1
+PROFILE ?= quick
+
+.PHONY: setup reproduce test lab clean-cache
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# pinned: these machines carry this CPU build locally; GPU users follow PyTorch's own instructions
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (deblur-companion)" >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+reproduce: setup
+	$(BIN)/python -m deblur_core reproduce --profile $(PROFILE)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+clean-cache:
+	rm -rf data/cache outputs

@@ -1,0 +1,49 @@
+"""Scoring a blind-deblurring result the way the papers' tables do.
+
+SelfDeblur, Sec. 4.1-4.2 (Tables 1-3): PSNR and SSIM after Levin et al.'s sub-pixel
+alignment, and the error ratio against non-blind deconvolution with the true kernel
+(Krishnan & Fergus's hyper-Laplacian method, :mod:`deblur_core.deconv`).
+SelfDeblur-Delta is the same deconvolution with SelfDeblur's kernel.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .deconv import deconvolve_hyper_laplacian
+from .kernels import kernel_similarity
+from .metrics import compare_up_to_shift, levin_border
+
+
+@dataclass(frozen=True)
+class Scores:
+    psnr: float
+    ssim: float
+    error_ratio: float
+
+
+def score(estimate: np.ndarray, sharp: np.ndarray, known_kernel_sse: float) -> Scores:
+    border = levin_border(sharp.shape)
+    comparison = compare_up_to_shift(estimate, sharp, max_shift=min(5.0, border - 1), border=border)
+    return Scores(comparison.psnr, comparison.ssim, comparison.sse / known_kernel_sse)
+
+
+def known_kernel_reference(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray):
+    """Deconvolution with the true kernel and its aligned squared error (the ratio's denominator)."""
+    restored = deconvolve_hyper_laplacian(blurry, kernel)
+    border = levin_border(sharp.shape)
+    sse = compare_up_to_shift(restored, sharp, max_shift=min(5.0, border - 1), border=border).sse
+    return restored, sse
+
+
+def evaluate_blind_result(latent: np.ndarray, kernel: np.ndarray, blurry: np.ndarray, sharp: np.ndarray,
+                          true_kernel: np.ndarray, reference_sse: float) -> dict:
+    """Scores of a blind estimate (latent image and kernel) and of its SelfDeblur-Delta variant."""
+    direct = score(latent, sharp, reference_sse)
+    delta = score(deconvolve_hyper_laplacian(blurry, kernel), sharp, reference_sse)
+    return {
+        "PSNR": direct.psnr, "SSIM": direct.ssim, "error ratio": direct.error_ratio,
+        "PSNR (Δ)": delta.psnr, "SSIM (Δ)": delta.ssim, "error ratio (Δ)": delta.error_ratio,
+        "kernel similarity": kernel_similarity(true_kernel, kernel),
+    }

@@ -1,0 +1,75 @@
+"""Run profiles: the one place where budgets are set.
+
+=========  ==================================================================
+``smoke``  CI: every code path once, seconds to a few minutes per notebook.
+``quick``  the default: a laptop CPU (2 cores), at most 10 minutes per notebook.
+``paper``  the paper's own settings, for a GPU.
+=========  ==================================================================
+
+A notebook's ``parameters`` cell names a profile (or ``None``: then
+``$DEBLUR_PROFILE``, else ``quick``) and may override single settings::
+
+    settings = profile_settings("selfdeblur", PROFILE, iterations=800)
+
+The ``quick`` SelfDeblur budget was sized from measured speed and convergence
+(``benchmarks/selfdeblur_speed.py`` and the notebook's own convergence curve):
+see the notebook's "What quick leaves out" section.
+"""
+from __future__ import annotations
+
+import os
+
+PROFILES = ("smoke", "quick", "paper")
+PROFILE_ENV = "DEBLUR_PROFILE"
+DEFAULT_PROFILE = "quick"
+
+_SETTINGS = {
+    "selfdeblur": {
+        # Table 1 / Table 2 on the Levin benchmark (SelfDeblur, Sec. 4.1)
+        "paper": {
+            "iterations": 5000, "channels": 128, "crop": None,
+            "cases": "all", "snapshot_count": 16, "eval_every": 100,
+        },
+        "quick": {
+            "iterations": 400, "channels": 128, "crop": 127,
+            "cases": [(1, 1)], "snapshot_count": 12, "eval_every": 20,
+        },
+        "smoke": {
+            "iterations": 12, "channels": 16, "crop": 63,
+            "cases": [(1, 5)], "snapshot_count": 4, "eval_every": 4,
+        },
+    },
+}
+
+
+def resolve_profile(profile: str | None = None) -> str:
+    """``profile``, else ``$DEBLUR_PROFILE``, else ``'quick'``; checked against :data:`PROFILES`."""
+    name = profile or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; use one of {', '.join(PROFILES)} "
+                         f"(set by the notebook parameter PROFILE or ${PROFILE_ENV})")
+    return name
+
+
+def profile_settings(section: str, profile: str | None = None, **overrides) -> dict:
+    """Settings of ``section`` under a profile, with single settings overridden.
+
+    The returned dict also holds ``'profile'``, the resolved profile name.
+
+    Examples
+    --------
+    >>> s = profile_settings("selfdeblur", "paper", iterations=100)
+    >>> s["profile"], s["iterations"], s["channels"]
+    ('paper', 100, 128)
+    """
+    if section not in _SETTINGS:
+        raise ValueError(f"unknown section {section!r}; known: {', '.join(_SETTINGS)}")
+    name = resolve_profile(profile)
+    settings = dict(_SETTINGS[section][name])
+    unknown = set(overrides) - set(settings)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))} for {section}; "
+                         f"known: {', '.join(sorted(settings))}")
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    settings["profile"] = name
+    return settings

@@ -1,0 +1,106 @@
+"""Saving results without ever leaving a half-written file behind.
+
+Every writer here writes to a temporary file in the destination folder and then
+renames it over the target, so an interrupted run (Ctrl-C, a crash, a full disk)
+leaves either the old file or the new one, never a corrupt mix.
+
+Examples
+--------
+>>> import tempfile, pathlib, pandas as pd
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> paths = save_table(pd.DataFrame({"PSNR": [30.512]}), folder / "table")
+>>> sorted(p.name for p in paths)
+['table.csv', 'table.md']
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike):
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(target, text: str) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_text(text)
+    return Path(target)
+
+
+def write_json(target, data) -> Path:
+    return write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def save_npz(target, **arrays) -> Path:
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+    return Path(target)
+
+
+def save_torch(target, state) -> Path:
+    import torch
+
+    with atomic_path(target) as tmp:
+        torch.save(state, tmp)
+    return Path(target)
+
+
+def save_image(target, image: np.ndarray) -> Path:
+    """Save a [0, 1] grey or colour image as an 8-bit PNG (clipped)."""
+    from skimage import io as skio
+
+    image = np.clip(np.asarray(image, dtype=np.float64), 0, 1)
+    with atomic_path(target) as tmp:
+        skio.imsave(tmp, (image * 255 + 0.5).astype(np.uint8), extension=".png", check_contrast=False)
+    return Path(target)
+
+
+def save_figure(fig, stem, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
+    """Save a matplotlib figure as ``stem.png`` (screen) and ``stem.pdf`` (print)."""
+    paths = []
+    for fmt in formats:
+        target = Path(f"{stem}.{fmt}")
+        with atomic_path(target) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+        paths.append(target)
+    return paths
+
+
+def save_table(frame, stem, float_format: str = "{:.4f}") -> list[Path]:
+    """Save a pandas table as ``stem.csv`` and ``stem.md`` (Markdown, for the README)."""
+    csv_path, md_path = Path(f"{stem}.csv"), Path(f"{stem}.md")
+    write_text(csv_path, frame.to_csv(index=False))
+    write_text(md_path, markdown_table(frame, float_format) + "\n")
+    return [csv_path, md_path]
+
+
+def markdown_table(frame, float_format: str = "{:.4f}") -> str:
+    """A pipe table without the optional ``tabulate`` dependency."""
+    def cell(value):
+        if isinstance(value, float):
+            return "–" if np.isnan(value) else float_format.format(value)
+        return str(value)
+
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+from scipy.io import savemat
+from skimage import io as skio
+
+from deblur_core.data.corpus import CATEGORIES, load_bundled, sharp_corpus
+from deblur_core.data.io import read_image, to_grey
+from deblur_core.data.levin import (LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES, crop_case, generate_levin_like,
+                                    levin_like_benchmark, load_levin)
+
+
+def test_corpus_covers_every_category_offline():
+    corpus = sharp_corpus()
+    assert {item.category for item in corpus} == set(CATEGORIES)
+    for item in corpus:
+        assert item.image.ndim == 2 and 0 <= item.image.min() and item.image.max() <= 1
+    with pytest.raises(ValueError, match="not in the corpus"):
+        load_bundled("eagle")  # would need a download
+
+
+@pytest.fixture(scope="module")
+def levin_like(tmp_path_factory):
+    return levin_like_benchmark(tmp_path_factory.mktemp("cache"))
+
+
+def test_levin_like_layout(levin_like):
+    assert len(levin_like) == 32
+    for case in levin_like:
+        assert case.blurry.shape == case.sharp.shape == (255, 255)
+        assert case.kernel.shape[0] == LEVIN_KERNEL_SIZES[case.kernel_id - 1]
+        assert case.estimation_size == SELFDEBLUR_KERNEL_SIZES[case.kernel_id - 1]
+        assert abs(case.kernel.sum() - 1) < 1e-9
+        # 8-bit quantised like a real capture
+        assert np.allclose(case.blurry * 255, np.round(case.blurry * 255))
+
+
+def test_levin_like_is_deterministic_and_cached(levin_like, tmp_path):
+    fresh = generate_levin_like()
+    for a, b in zip(levin_like, fresh):
+        assert np.abs(a.blurry - b.blurry).max() < 1e-6 and np.array_equal(a.kernel, b.kernel)
+
+
+def test_crop_case(levin_like):
+    case = crop_case(levin_like[0], 63)
+    assert case.blurry.shape == case.sharp.shape == (63, 63)
+    with pytest.raises(ValueError, match="not larger than"):
+        crop_case(levin_like[0], 15)
+
+
+def write_png(path, array):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    skio.imsave(path, array, check_contrast=False)
+
+
+def test_load_selfdeblur_layout(tmp_path):
+    rng = np.random.default_rng(0)
+    write_png(tmp_path / "im1_kernel2_img.png", (rng.random((31, 31)) * 255).astype(np.uint8))
+    write_png(tmp_path / "gt" / "im1.png", (rng.random((31, 31)) * 255).astype(np.uint8))
+    kernel = np.zeros((17, 17), np.uint8)
+    kernel[8, 4:13] = 255
+    write_png(tmp_path / "gt" / "kernel2.png", kernel)
+    cases = load_levin(tmp_path)
+    assert len(cases) == 1 and cases[0].name == "im1_kernel2"
+    assert abs(cases[0].kernel.sum() - 1) < 1e-12 and cases[0].estimation_size == 15
+
+
+def test_load_mat_layout(tmp_path):
+    rng = np.random.default_rng(1)
+    f = np.zeros((19, 19))
+    f[9, 3:16] = 1
+    savemat(tmp_path / "im05_flit01.mat", {"x": rng.random((31, 31)), "y": rng.random((31, 31)), "f": f})
+    cases = load_levin(tmp_path)
+    assert (cases[0].image_id, cases[0].kernel_id) == (5, 1)
+    assert abs(cases[0].kernel.sum() - 1) < 1e-12
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(ValueError, match="matches neither Levin layout"):
+        load_levin(tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_levin(tmp_path / "missing")
+    write_png(tmp_path / "im1_kernel1_img.png", np.zeros((9, 9), np.uint8))
+    with pytest.raises(FileNotFoundError, match="no ground truth"):
+        load_levin(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    savemat(other / "im01_flit01.mat", {"x": np.ones((3, 3))})
+    with pytest.raises(ValueError, match="lacks the variable"):
+        load_levin(other)
+
+
+def test_read_image_variants(tmp_path):
+    rgba = np.zeros((5, 7, 4), np.uint8)
+    rgba[..., 0] = 255
+    rgba[..., 3] = 0          # fully transparent: white after compositing
+    write_png(tmp_path / "rgba.png", rgba)
+    assert np.allclose(read_image(tmp_path / "rgba.png"), 1.0)
+    grey16 = np.full((5, 7), 65535, np.uint16)
+    write_png(tmp_path / "grey16.png", grey16)
+    assert np.allclose(read_image(tmp_path / "grey16.png"), 1.0)
+    assert to_grey(np.ones((3, 3, 3))).shape == (3, 3)
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    with pytest.raises(ValueError, match="cannot read"):
+        read_image(tmp_path / "broken.png")
+    with pytest.raises(FileNotFoundError):
+        read_image(tmp_path / "absent.png")

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from deblur_core.metrics import compare_up_to_shift, error_ratio, mae, psnr, ssim
+
+
+def image(seed=0, size=71):
+    rng = np.random.default_rng(seed)
+    return ndimage.gaussian_filter(rng.random((size, size)), 1.0)
+
+
+def test_psnr_known_value():
+    ref = np.zeros((15, 15))
+    assert psnr(ref + 0.1, ref) == pytest.approx(20.0)
+    assert mae(ref + 0.1, ref) == pytest.approx(0.1)
+    assert ssim(ref, ref) == pytest.approx(1.0)
+
+
+def test_subpixel_shift_is_found():
+    sharp = image(1)
+    shifted = ndimage.shift(sharp, (1.25, -2.5), order=1, mode="nearest")
+    result = compare_up_to_shift(shifted, sharp)
+    assert result.shift == (1.25, -2.5)
+    assert result.psnr > 30
+
+
+def test_shift_search_beats_plain_psnr():
+    sharp = image(2)
+    moved = np.roll(sharp, 3, axis=1)
+    assert compare_up_to_shift(moved, sharp).psnr > psnr(moved, sharp) + 10
+
+
+def test_error_ratio():
+    sharp = image(3)
+    rng = np.random.default_rng(0)
+    good = sharp + 0.01 * rng.standard_normal(sharp.shape)
+    bad = sharp + 0.02 * rng.standard_normal(sharp.shape)
+    assert error_ratio(bad, good, sharp) == pytest.approx(4.0, rel=0.1)
+    assert error_ratio(good, good, sharp) == pytest.approx(1.0)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="differ in shape"):
+        psnr(np.zeros((5, 5)), np.zeros((5, 6)))
+    with pytest.raises(ValueError, match="NaN"):
+        ssim(np.full((15, 15), np.nan), np.zeros((15, 15)))
+    with pytest.raises(ValueError, match="too small"):
+        compare_up_to_shift(np.zeros((25, 25)), np.zeros((25, 25)))
