@@ -157,8 +157,12 @@ def _check_blurry(blurry, kernel_size) -> np.ndarray:
     return blurry
 
 
-class _Run:
-    """The networks, inputs, optimisers and state of one SelfDeblur optimisation."""
+class SelfDeblurOptimiser:
+    """The networks, inputs, optimisers and state of one SelfDeblur optimisation.
+
+    :func:`run_selfdeblur` drives it (caching, checkpoints, history); use it directly
+    to step through iterations yourself, as ``benchmarks/selfdeblur_speed.py`` does.
+    """
 
     def __init__(self, blurry: np.ndarray, config: SelfDeblurConfig, tv_weight: float, precision: Precision):
         self.config, self.tv_weight, self.precision = config, tv_weight, precision
@@ -309,7 +313,7 @@ def run_selfdeblur(blurry: np.ndarray, config: SelfDeblurConfig, *, sharp: np.nd
     if folder is not None and (folder / "result.npz").exists():
         return _result_from_files(folder, config)
 
-    run = _Run(blurry, config, tv_weight, select_precision(precision=config.precision))
+    run = SelfDeblurOptimiser(blurry, config, tv_weight, select_precision(precision=config.precision))
     checkpoint = folder / "checkpoint.pt" if folder is not None else None
     if checkpoint is not None and checkpoint.exists():
         run.load_state_dict(torch.load(checkpoint, map_location=run.precision.device, weights_only=False))

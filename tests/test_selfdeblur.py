@@ -6,8 +6,8 @@ from deblur_core.kernels import random_motion_kernel
 from deblur_core.models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
 from deblur_core.models.skip import SkipNetwork
 from deblur_core.physics.blur import convolve
-from deblur_core.selfdeblur import (SelfDeblurConfig, _Run, estimate_noise_level, run_key, run_selfdeblur,
-                                    tv_weight_for_noise)
+from deblur_core.selfdeblur import (SelfDeblurConfig, SelfDeblurOptimiser, estimate_noise_level, run_key,
+                                    run_selfdeblur, tv_weight_for_noise)
 
 TINY = dict(channels=8, skip_channels=2, levels=3, precision="float32", eval_every=5, snapshot_count=4)
 
@@ -67,7 +67,7 @@ def test_cache_and_resume_give_the_uninterrupted_result(blurry_case, tmp_path, m
     config = SelfDeblurConfig(kernel_size=(7, 7), iterations=12, **TINY)
     reference = run_selfdeblur(blurry, config, progress=False)
 
-    original_step = _Run.step
+    original_step = SelfDeblurOptimiser.step
     calls = {"n": 0}
 
     def crashing_step(self):
@@ -76,14 +76,14 @@ def test_cache_and_resume_give_the_uninterrupted_result(blurry_case, tmp_path, m
             raise KeyboardInterrupt  # the reader pressed stop
         return original_step(self)
 
-    monkeypatch.setattr(_Run, "step", crashing_step)
+    monkeypatch.setattr(SelfDeblurOptimiser, "step", crashing_step)
     with pytest.raises(KeyboardInterrupt):
         run_selfdeblur(blurry, config, cache_dir=tmp_path, checkpoint_seconds=0.0, progress=False)
     folder = tmp_path / run_key(blurry, config)
     state = torch.load(folder / "checkpoint.pt", map_location="cpu", weights_only=False)
     assert state["iteration"] == 7 and not (folder / "result.npz").exists()
 
-    monkeypatch.setattr(_Run, "step", original_step)
+    monkeypatch.setattr(SelfDeblurOptimiser, "step", original_step)
     resumed = run_selfdeblur(blurry, config, cache_dir=tmp_path, progress=False)
     assert len(resumed.history) == 12 and not resumed.from_cache
     np.testing.assert_allclose(resumed.latent, reference.latent, atol=1e-5)
