@@ -9,7 +9,8 @@ the paper's network size on a 255 x 255 image with a 27 x 27 kernel, for
 
 The two are timed in alternating rounds in one process, so machine noise hits both
 alike; the figure is the ratio of medians. Then both run the same number of
-iterations on a Levin-like case (same seed) and the aligned PSNRs are compared.
+iterations on a Levin-like case (same seed) and the aligned PSNRs are compared
+(these runs go through the notebooks' run cache, so a second benchmark skips them).
 
     python benchmarks/selfdeblur_speed.py [--rounds 5] [--accuracy-iterations 500] [--accuracy-crop 127]
 
@@ -77,7 +78,8 @@ def main() -> None:
     for name, precision in (("float32", "float32"), ("default", "auto")):
         config = SelfDeblurConfig(kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations,
                                   precision=precision)
-        result = run_selfdeblur(case.blurry, config, progress=False)
+        result = run_selfdeblur(case.blurry, config, cache_dir=ROOT / "data" / "cache" / "selfdeblur",
+                                progress=False, description=f"{name} accuracy run")
         psnrs[name] = score(result.latent, case.sharp, reference_sse).psnr
     blurry_psnr = score(case.blurry, case.sharp, reference_sse).psnr
 

@@ -12,7 +12,7 @@ A notebook's ``parameters`` cell names a profile (or ``None``: then
     settings = profile_settings("selfdeblur", PROFILE, iterations=800)
 
 The ``quick`` SelfDeblur budget was sized from measured speed and convergence
-(``benchmarks/selfdeblur_speed.py`` and the notebook's own convergence curve):
+(``benchmarks/selfdeblur_speed.py`` and ``benchmarks/selfdeblur_choices.py``):
 see the notebook's "What quick leaves out" section.
 """
 from __future__ import annotations
@@ -26,16 +26,17 @@ DEFAULT_PROFILE = "quick"
 _SETTINGS = {
     "selfdeblur": {
         # Table 1 / Table 2 on the Levin benchmark (SelfDeblur, Sec. 4.1)
+        # scale: resolution of the Levin-like benchmark (0.5: 127 px images, half-size kernels)
         "paper": {
-            "iterations": 5000, "channels": 128, "crop": None,
+            "iterations": 5000, "channels": 128, "scale": 1.0, "crop": None,
             "cases": "all", "snapshot_count": 16, "eval_every": 100,
         },
         "quick": {
-            "iterations": 400, "channels": 128, "crop": 127,
+            "iterations": 1000, "channels": 64, "scale": 0.5, "crop": None,
             "cases": [(1, 1)], "snapshot_count": 12, "eval_every": 20,
         },
         "smoke": {
-            "iterations": 12, "channels": 16, "crop": 63,
+            "iterations": 12, "channels": 16, "scale": 0.5, "crop": 63,
             "cases": [(1, 5)], "snapshot_count": 4, "eval_every": 4,
         },
     },

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,8 @@ LOSSES = ("paper", "mse-then-ssim")
 LR_MILESTONE_FRACTIONS = (0.4, 0.6, 0.8)
 SSIM_SWITCH_FRACTION = 0.2
 TV_WEIGHT_PER_SIGMA = 0.1
+# part of every cache key: bump it when a change alters results for an unchanged configuration
+ALGORITHM_VERSION = 3
 
 
 def estimate_noise_level(blurry: np.ndarray) -> float:
@@ -131,12 +133,11 @@ class SelfDeblurResult:
     tv_weight: float
     seconds: float
     from_cache: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
-    """Cache key: a hash of the configuration and of the blurry image's pixels."""
-    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    """Cache key: a hash of the algorithm version, the configuration and the blurry image's pixels."""
+    digest = hashlib.sha256(json.dumps({"version": ALGORITHM_VERSION, **config.to_dict()}, sort_keys=True).encode())
     digest.update(np.ascontiguousarray(blurry, dtype=np.float32).tobytes())
     digest.update(str(blurry.shape).encode())
     return digest.hexdigest()[:16]

@@ -28,7 +28,8 @@ def atomic_path(target: str | os.PathLike):
     """Yield a temporary path beside ``target``; rename it onto ``target`` on success."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # the temporary name keeps the target's suffix, so writers that infer the format from it still work
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
     os.close(handle)
     try:
         yield Path(tmp)
@@ -70,7 +71,7 @@ def save_image(target, image: np.ndarray) -> Path:
 
     image = np.clip(np.asarray(image, dtype=np.float64), 0, 1)
     with atomic_path(target) as tmp:
-        skio.imsave(tmp, (image * 255 + 0.5).astype(np.uint8), extension=".png", check_contrast=False)
+        skio.imsave(tmp, (image * 255 + 0.5).astype(np.uint8), check_contrast=False)
     return Path(target)
 
 

@@ -6,7 +6,7 @@ from skimage import io as skio
 from deblur_core.data.corpus import CATEGORIES, load_bundled, sharp_corpus
 from deblur_core.data.io import read_image, to_grey
 from deblur_core.data.levin import (LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES, crop_case, generate_levin_like,
-                                    levin_like_benchmark, load_levin)
+                                    levin_like_benchmark, levin_like_sizes, load_levin)
 
 
 def test_corpus_covers_every_category_offline():
@@ -38,6 +38,17 @@ def test_levin_like_is_deterministic_and_cached(levin_like, tmp_path):
     fresh = generate_levin_like()
     for a, b in zip(levin_like, fresh):
         assert np.abs(a.blurry - b.blurry).max() < 1e-6 and np.array_equal(a.kernel, b.kernel)
+
+
+def test_half_scale_benchmark(tmp_path):
+    size, true_sizes, estimation_sizes = levin_like_sizes(0.5)
+    assert size == 127
+    assert all(t % 2 == 1 and e % 2 == 1 and e <= t for t, e in zip(true_sizes, estimation_sizes))
+    cases = levin_like_benchmark(tmp_path, scale=0.5)
+    assert len(cases) == 32 and cases[0].blurry.shape == (127, 127)
+    assert cases[0].kernel.shape == (true_sizes[0],) * 2 and cases[0].estimation_size == estimation_sizes[0]
+    with pytest.raises(ValueError, match="scale"):
+        levin_like_sizes(2.0)
 
 
 def test_crop_case(levin_like):

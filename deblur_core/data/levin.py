@@ -6,7 +6,10 @@ of 19, 17, 15, 27, 13, 21, 23 and 23 px. SelfDeblur (Sec. 4.1) estimates kernels
 
 * :func:`levin_like_benchmark` builds the download-free stand-in: 4 grey images from
   the bundled corpus x 8 kernels from :func:`~deblur_core.kernels.random_motion_kernel`
-  with those sizes, small Gaussian noise, 8-bit quantisation. Each generated kernel
+  with those sizes, small Gaussian noise, 8-bit quantisation. ``scale=0.5`` builds
+  the same benchmark at half resolution (127 px images, kernels of half Levin's
+  sizes), which keeps the paper's kernel-to-image proportions at a quarter of the
+  pixels: the quick profile's choice. Each generated kernel
   has the estimation size and is zero-padded to Levin's size, like Levin's kernels
   whose outer rows are (nearly) empty. Blurring is a 'valid' convolution of a larger
   sharp crop, so there is no boundary artefact. Deterministic; cached as ``.npz``.
@@ -65,12 +68,29 @@ def _square_crop(image: np.ndarray, size: int) -> np.ndarray:
     return np.clip(resize(square, (size, size), anti_aliasing=True, order=3), 0, 1)
 
 
-def generate_levin_like(seed: int = 0, size: int = LEVIN_IMAGE_SIZE, noise: float = LEVIN_LIKE_NOISE) -> list[BlurCase]:
-    """Build the 32 synthetic cases (4 images x 8 kernels); same seed, same data."""
-    margin = max(LEVIN_KERNEL_SIZES) // 2
+def _scaled_odd(length: int, scale: float) -> int:
+    return max(3, int(round(length * scale)) // 2 * 2 + 1)
+
+
+def levin_like_sizes(scale: float = 1.0) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """Image side, true kernel sizes and estimation kernel sizes at a given scale."""
+    if not 0.2 <= scale <= 1.0:
+        raise ValueError(f"scale must lie in [0.2, 1], got {scale}")
+    if scale == 1.0:
+        return LEVIN_IMAGE_SIZE, LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES
+    size = int(LEVIN_IMAGE_SIZE * scale) // 2 * 2 + 1
+    true_sizes = tuple(_scaled_odd(n, scale) for n in LEVIN_KERNEL_SIZES)
+    estimation_sizes = tuple(min(_scaled_odd(n, scale), t) for n, t in zip(SELFDEBLUR_KERNEL_SIZES, true_sizes))
+    return size, true_sizes, estimation_sizes
+
+
+def generate_levin_like(seed: int = 0, noise: float = LEVIN_LIKE_NOISE, scale: float = 1.0) -> list[BlurCase]:
+    """Build the 32 synthetic cases (4 images x 8 kernels); same seed and scale, same data."""
+    size, true_sizes, estimation_sizes = levin_like_sizes(scale)
+    margin = max(true_sizes) // 2
     rng = np.random.default_rng(seed)
     kernels = []
-    for index, (true_size, est_size) in enumerate(zip(LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES)):
+    for index, (true_size, est_size) in enumerate(zip(true_sizes, estimation_sizes)):
         core = random_motion_kernel(est_size, seed=seed * 1000 + index)
         pad = (true_size - est_size) // 2
         kernels.append(np.pad(core, pad))
@@ -84,18 +104,19 @@ def generate_levin_like(seed: int = 0, size: int = LEVIN_IMAGE_SIZE, noise: floa
             blurred = convolve(torch.from_numpy(support), torch.from_numpy(kernel), "valid").numpy()
             noisy = blurred + rng.normal(0.0, noise, blurred.shape)
             blurry = np.round(np.clip(noisy, 0, 1) * 255) / 255
-            cases.append(BlurCase(image_id, kernel_id, blurry, sharp, kernel,
-                                  SELFDEBLUR_KERNEL_SIZES[kernel_id - 1]))
+            cases.append(BlurCase(image_id, kernel_id, blurry, sharp, kernel, estimation_sizes[kernel_id - 1]))
     return cases
 
 
-def levin_like_benchmark(cache_dir: str | Path | None = None, seed: int = 0) -> list[BlurCase]:
+def levin_like_benchmark(cache_dir: str | Path | None = None, seed: int = 0, scale: float = 1.0) -> list[BlurCase]:
     """The synthetic Levin-like benchmark, generated once and cached under ``cache_dir``."""
     if cache_dir is None:
-        return generate_levin_like(seed)
-    path = Path(cache_dir) / f"levin_like_v{LEVIN_LIKE_VERSION}_seed{seed}.npz"
+        return generate_levin_like(seed, scale=scale)
+    _, _, estimation_sizes = levin_like_sizes(scale)
+    suffix = "" if scale == 1.0 else f"_scale{scale:g}"
+    path = Path(cache_dir) / f"levin_like_v{LEVIN_LIKE_VERSION}_seed{seed}{suffix}.npz"
     if not path.exists():
-        cases = generate_levin_like(seed)
+        cases = generate_levin_like(seed, scale=scale)
         arrays = {}
         for case in cases:
             arrays[f"{case.name}_blurry"] = case.blurry
@@ -106,7 +127,7 @@ def levin_like_benchmark(cache_dir: str | Path | None = None, seed: int = 0) -> 
         storage.save_npz(path, **arrays)
     with np.load(path) as data:
         return [BlurCase(i, k, data[f"im{i}_kernel{k}_blurry"], data[f"im{i}_sharp"], data[f"kernel{k}"],
-                         SELFDEBLUR_KERNEL_SIZES[k - 1])
+                         estimation_sizes[k - 1])
                 for i in range(1, len(LEVIN_LIKE_IMAGES) + 1) for k in range(1, len(LEVIN_KERNEL_SIZES) + 1)]
 
 

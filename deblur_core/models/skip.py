@@ -8,6 +8,9 @@ input, and refines with a 3x3 and a 1x1 convolution. Reflection padding,
 BatchNorm and LeakyReLU(0.2) throughout; a 1x1 convolution and a sigmoid give the
 image in [0, 1].
 
+Under bfloat16 autocast (see :mod:`deblur_core.device`) the layers that read the
+noise input and the output layer stay in float32, the usual mixed-precision practice.
+
 Examples
 --------
 >>> import torch
@@ -38,12 +41,24 @@ def _centre_crop(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return x[..., top:top + height, left:left + width]
 
 
+def _full_precision(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Run ``layer`` in float32 even inside an autocast region."""
+    with torch.autocast(x.device.type, enabled=False):
+        return layer(x.float())
+
+
 class _Level(nn.Module):
-    """One encoder/decoder stage wrapped around the deeper stages."""
+    """One encoder/decoder stage wrapped around the deeper stages.
+
+    The outermost stage reads the noise input ``z``, whose per-iteration jitter
+    (std 0.001 on values up to 0.1) is finer than bfloat16 resolves there, so its
+    input-facing layers always run in float32 (``full_precision_input``).
+    """
 
     def __init__(self, in_channels: int, channels: int, skip_channels: int, inner: nn.Module | None,
-                 inner_out: int):
+                 inner_out: int, full_precision_input: bool = False):
         super().__init__()
+        self.full_precision_input = full_precision_input
         self.skip = conv_bn_act(in_channels, skip_channels, 1) if skip_channels else None
         self.down = nn.Sequential(conv_bn_act(in_channels, channels, 3, stride=2),
                                   conv_bn_act(channels, channels, 3))
@@ -52,14 +67,22 @@ class _Level(nn.Module):
         self.merge_norm = nn.BatchNorm2d(merged)
         self.up = nn.Sequential(conv_bn_act(merged, channels, 3), conv_bn_act(channels, channels, 1))
 
+    def _reads_input(self, layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        if not self.full_precision_input:
+            return layer(x)
+        out = _full_precision(layer, x)
+        device = x.device.type
+        # hand back the autocast dtype: a float32 branch would drag the merge below into float32
+        return out.to(torch.get_autocast_dtype(device)) if torch.is_autocast_enabled(device) else out
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        deep = self.down(x)
+        deep = self.down[1](self._reads_input(self.down[0], x))
         if self.inner is not None:
             deep = self.inner(deep)
         deep = F.interpolate(deep, scale_factor=2, mode="bilinear", align_corners=False)
         parts = [deep]
         if self.skip is not None:
-            parts.insert(0, self.skip(x))
+            parts.insert(0, self._reads_input(self.skip, x))
         # odd sizes: the upsampled branch can be one pixel larger; crop all to the smallest
         height = min(p.shape[-2] for p in parts)
         width = min(p.shape[-1] for p in parts)
@@ -95,7 +118,7 @@ class SkipNetwork(nn.Module):
         inner = None
         for level in reversed(range(levels)):
             level_in = in_channels if level == 0 else channels
-            inner = _Level(level_in, channels, skip_channels, inner, channels)
+            inner = _Level(level_in, channels, skip_channels, inner, channels, full_precision_input=level == 0)
         self.body = inner
         self.head = nn.Conv2d(channels, out_channels, 1)
         self.output = output
@@ -106,7 +129,8 @@ class SkipNetwork(nn.Module):
         if min(z.shape[-2:]) < smallest:
             raise ValueError(f"input {z.shape[-2]}x{z.shape[-1]} is too small for a {self.levels}-level skip "
                              f"network; it needs at least {smallest} px per side")
-        out = self.head(self.body(z))
+        # the output layer runs in float32: bfloat16 would quantise the image to ~2^-9
+        out = _full_precision(self.head, self.body(z))
         # the image comes back at the input's size (cropped if the decoder overshoots)
         out = _centre_crop(out, z.shape[-2], z.shape[-1]) if out.shape[-2:] != z.shape[-2:] else out
         return torch.sigmoid(out) if self.output == "sigmoid" else out
