@@ -1,7 +1,7 @@
 """Run every notebook with papermill under one profile (``make reproduce``).
 
 Executed copies go to ``outputs/<profile>/``; the notebooks themselves write their
-figures and tables into ``figures/``. A notebook that fails does not stop the others;
+figures and tables into ``figures/<profile>/``. A notebook that fails does not stop the others;
 the run ends with a summary of where everything went and how long each took.
 """
 from __future__ import annotations
@@ -43,10 +43,11 @@ def summary(report, profile: str, output_dir: Path) -> str:
     for name, seconds, status in report:
         lines.append(f"  {name:<28} {seconds / 60:6.1f} min  {status}")
     lines.append(f"executed notebooks: {output_dir}")
-    figures = sorted(p.relative_to(ROOT) for p in FIGURE_DIR.rglob("*") if p.is_file() and p.suffix != ".md")
-    tables = sorted(p.relative_to(ROOT) for p in FIGURE_DIR.rglob("*.md"))
-    lines.append(f"figures and tables: {FIGURE_DIR} ({len(figures)} files; Markdown tables: "
-                 + ", ".join(str(t) for t in tables) + ")")
+    folder = FIGURE_DIR / profile
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    tables = [p.relative_to(ROOT) for p in files if p.suffix == ".md"]
+    lines.append(f"figures and tables: {folder} ({len(files)} files)")
+    lines.extend(f"  table: {t}" for t in tables)
     return "\n".join(lines)
 
 
