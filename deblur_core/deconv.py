@@ -125,8 +125,9 @@ def deconvolve_hyper_laplacian(blurry: np.ndarray, kernel: np.ndarray, *, weight
 
     shape = image.shape
     otf_k = _otf(kernel, shape)
-    otf_dx = _otf(np.array([[0.0, -1.0, 1.0]]), shape)   # x[i, j+1] - x[i, j]
-    otf_dy = _otf(np.array([[0.0], [-1.0], [1.0]]), shape)
+    # forward differences x[i, j+1] - x[i, j] and x[i+1, j] - x[i, j] in the true-convolution convention
+    otf_dx = _otf(np.array([[1.0, -1.0, 0.0]]), shape)
+    otf_dy = _otf(np.array([[1.0], [-1.0], [0.0]]), shape)
     numerator_data = weight * np.conj(otf_k) * np.fft.fft2(image)
     denominator_data = weight * np.abs(otf_k) ** 2
     denominator_grad = np.abs(otf_dx) ** 2 + np.abs(otf_dy) ** 2

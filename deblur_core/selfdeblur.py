@@ -44,7 +44,7 @@ LR_MILESTONE_FRACTIONS = (0.4, 0.6, 0.8)
 SSIM_SWITCH_FRACTION = 0.2
 TV_WEIGHT_PER_SIGMA = 0.1
 # part of every cache key: bump it when a change alters results for an unchanged configuration
-ALGORITHM_VERSION = 3
+ALGORITHM_VERSION = 4
 
 
 def estimate_noise_level(blurry: np.ndarray) -> float:
@@ -136,8 +136,12 @@ class SelfDeblurResult:
 
 
 def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
-    """Cache key: a hash of the algorithm version, the configuration and the blurry image's pixels."""
-    digest = hashlib.sha256(json.dumps({"version": ALGORITHM_VERSION, **config.to_dict()}, sort_keys=True).encode())
+    """Cache key: a hash of the algorithm version, the configuration, the precision and device it
+    resolves to here (``'auto'`` differs between machines) and the blurry image's pixels."""
+    precision = select_precision(precision=config.precision)
+    identity = {"version": ALGORITHM_VERSION, "resolved_precision": precision.name,
+                "device": precision.device.type, **config.to_dict()}
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(np.ascontiguousarray(blurry, dtype=np.float32).tobytes())
     digest.update(str(blurry.shape).encode())
     return digest.hexdigest()[:16]
@@ -220,8 +224,9 @@ class SelfDeblurOptimiser:
             return self.image_net(z).float()
 
     def _kernel(self) -> torch.Tensor:
-        with self.precision.autocast():
-            return self.kernel_net(self.z_kernel).float()
+        # always float32: the softmax turns small logit errors into large errors on peaked kernels,
+        # and G_k is too small for reduced precision to save time
+        return self.kernel_net(self.z_kernel).float()
 
     def _loss(self, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         reblurred = convolve(x, k, mode="valid")

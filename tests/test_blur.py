@@ -71,6 +71,10 @@ def test_one_kernel_per_image():
         assert torch.allclose(batched[i], convolve(x[i], kernels[i], "same"))
     with pytest.raises(ValueError, match="kernels given for a batch"):
         convolve(x, rand(2, 5, 5), "same")
+    with pytest.raises(ValueError, match="kernels given for a batch"):
+        fft_convolve(x, rand(2, 5, 5), "same")
+    with pytest.raises(ValueError, match="smaller than the kernel"):
+        fft_convolve(rand(4, 4), rand(5, 5), "valid")
 
 
 def test_flipped_kernel_is_detected():

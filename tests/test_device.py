@@ -38,3 +38,16 @@ def test_mixed_precision_keeps_input_and_output_layers_in_float32():
     assert seen == {"first conv input": torch.float32, "skip conv input": torch.float32,
                     "merge input": torch.bfloat16, "deeper conv output": torch.bfloat16}
     assert out.dtype == torch.float32
+
+
+def test_kernel_generator_never_runs_in_bfloat16():
+    import numpy as np
+
+    from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser
+
+    config = SelfDeblurConfig(kernel_size=(7, 7), iterations=1, precision="bfloat16", channels=8,
+                              skip_channels=2, levels=3)
+    optimiser = SelfDeblurOptimiser(np.random.default_rng(0).random((41, 41)), config, 0.0,
+                                    select_precision(torch.device("cpu"), "bfloat16"))
+    with torch.no_grad():
+        assert torch.equal(optimiser._kernel(), optimiser.kernel_net(optimiser.z_kernel))

@@ -40,6 +40,11 @@ def test_kernel_generators_give_distributions(kind):
     assert k.shape == (9, 7) and torch.all(k >= 0) and abs(float(k.detach().sum()) - 1) < 1e-5
 
 
+def test_double_dip_needs_room():
+    with pytest.raises(ValueError, match="at least 5 px"):
+        make_kernel_generator("dip", (3, 3))
+
+
 def test_kernel_generator_depths():
     linear = [m for m in make_kernel_generator("fcn-", (5, 5)).modules() if isinstance(m, torch.nn.Linear)]
     fcn = [m for m in make_kernel_generator("fcn", (5, 5)).modules() if isinstance(m, torch.nn.Linear)]

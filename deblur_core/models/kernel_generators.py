@@ -75,6 +75,8 @@ def make_kernel_generator(kind: str, kernel_size: tuple[int, int]) -> nn.Module:
     if kind == "fcn+":
         return FCNKernelGenerator(kernel_size, hidden=(FCN_HIDDEN, FCN_HIDDEN))
     if kind == "dip":
+        if min(kernel_size) < 5:
+            raise ValueError(f"Double-DIP's kernel generator needs kernels of at least 5 px, got {tuple(kernel_size)}")
         return DIPKernelGenerator(kernel_size)
     raise ValueError(f"unknown kernel generator {kind!r}; use one of {', '.join(KERNEL_GENERATORS)}")
 

@@ -181,6 +181,10 @@ def fft_convolve(x: torch.Tensor, kernel: torch.Tensor, mode: str = "valid") -> 
     _check_mode(mode)
     x4, ndim = _as_4d(x)
     kh, kw = kernel.shape[-2:]
+    _kernel_weights(kernel, x4.shape[0], 1, flip=False)  # the same kernel-shape checks as convolve
+    if mode == "valid" and (x4.shape[-2] < kh or x4.shape[-1] < kw):
+        raise ValueError(f"image {tuple(x4.shape[-2:])} is smaller than the kernel {(kh, kw)}; "
+                         "a 'valid' convolution needs an image at least as large as the kernel")
     k4 = kernel[:, None] if kernel.ndim == 3 else kernel
     h, w = x4.shape[-2:]
     if mode == "circular":
