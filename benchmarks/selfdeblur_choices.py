@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from deblur_core.data.levin import crop_case, levin_like_benchmark
+from deblur_core.data.levin import crop_case, levin_like_benchmark, levin_like_sizes
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.kernels import kernel_similarity
 from deblur_core.profiles import profile_settings
@@ -49,7 +49,7 @@ def quick_case(source: str):
         size = None
     else:
         cases = levin_like_benchmark(ROOT / "data" / "cache", scale=1.0)
-        size = int(255 * QUICK["scale"]) // 2 * 2 + 1
+        size = levin_like_sizes(QUICK["scale"])[0]
     case = next(c for c in cases if (c.image_id, c.kernel_id) == (image_id, kernel_id))
     return crop_case(case, size)
 

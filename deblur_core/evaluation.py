@@ -13,7 +13,7 @@ import numpy as np
 
 from .deconv import deconvolve_hyper_laplacian
 from .kernels import kernel_similarity
-from .metrics import compare_up_to_shift, levin_border
+from .metrics import compare_with_levin_border
 
 
 @dataclass(frozen=True)
@@ -24,16 +24,14 @@ class Scores:
 
 
 def score(estimate: np.ndarray, sharp: np.ndarray, known_kernel_sse: float) -> Scores:
-    border = levin_border(sharp.shape)
-    comparison = compare_up_to_shift(estimate, sharp, max_shift=min(5.0, border - 1), border=border)
+    comparison = compare_with_levin_border(estimate, sharp)
     return Scores(comparison.psnr, comparison.ssim, comparison.sse / known_kernel_sse)
 
 
 def known_kernel_reference(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray):
     """Deconvolution with the true kernel and its aligned squared error (the ratio's denominator)."""
     restored = deconvolve_hyper_laplacian(blurry, kernel)
-    border = levin_border(sharp.shape)
-    sse = compare_up_to_shift(restored, sharp, max_shift=min(5.0, border - 1), border=border).sse
+    sse = compare_with_levin_border(restored, sharp).sse
     return restored, sse
 
 

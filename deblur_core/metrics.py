@@ -124,6 +124,14 @@ def compare_up_to_shift(estimate, reference, max_shift: float = LEVIN_MAX_SHIFT,
                            shift=shift, aligned=aligned)
 
 
+def compare_with_levin_border(estimate, reference, step: float = LEVIN_SHIFT_STEP) -> ShiftComparison:
+    """:func:`compare_up_to_shift` with Levin's border shrunk for small images
+    (:func:`levin_border`) and the shift range kept inside it."""
+    border = levin_border(np.shape(reference))
+    return compare_up_to_shift(estimate, reference, max_shift=min(LEVIN_MAX_SHIFT, border - 1), step=step,
+                               border=border)
+
+
 def error_ratio(estimate, estimate_true_kernel, reference, **shift_options) -> float:
     """Levin et al.'s error ratio ``||x_hat - x||^2 / ||x_hat_k - x||^2``.
 

@@ -32,7 +32,7 @@ from . import storage
 from .device import Precision, select_precision
 from .kernels import check_kernel_size, kernel_similarity
 from .losses import ssim_loss, total_variation
-from .metrics import compare_up_to_shift, levin_border
+from .metrics import compare_with_levin_border
 from .models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
 from .models.skip import SkipNetwork
 from .physics.blur import convolve
@@ -226,7 +226,7 @@ class SelfDeblurOptimiser:
     def _kernel(self) -> torch.Tensor:
         # always float32: the softmax turns small logit errors into large errors on peaked kernels,
         # and G_k is too small for reduced precision to save time
-        return self.kernel_net(self.z_kernel).float()
+        return self.kernel_net(self.z_kernel)
 
     def _loss(self, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         reblurred = convolve(x, k, mode="valid")
@@ -277,8 +277,7 @@ def _evaluate(x: np.ndarray, k: np.ndarray, sharp, true_kernel) -> dict:
     scores = {}
     if sharp is not None:
         # whole-pixel shifts keep the curve cheap; the tables use the full sub-pixel search
-        border = levin_border(sharp.shape)
-        scores["psnr"] = compare_up_to_shift(x, sharp, max_shift=min(5.0, border - 1), step=1.0, border=border).psnr
+        scores["psnr"] = compare_with_levin_border(x, sharp, step=1.0).psnr
     if true_kernel is not None:
         scores["kernel_similarity"] = kernel_similarity(true_kernel, k)
     return scores

@@ -76,8 +76,6 @@ def levin_like_sizes(scale: float = 1.0) -> tuple[int, tuple[int, ...], tuple[in
     """Image side, true kernel sizes and estimation kernel sizes at a given scale."""
     if not 0.2 <= scale <= 1.0:
         raise ValueError(f"scale must lie in [0.2, 1], got {scale}")
-    if scale == 1.0:
-        return LEVIN_IMAGE_SIZE, LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES
     size = int(LEVIN_IMAGE_SIZE * scale) // 2 * 2 + 1
     true_sizes = tuple(_scaled_odd(n, scale) for n in LEVIN_KERNEL_SIZES)
     estimation_sizes = tuple(min(_scaled_odd(n, scale), t) for n, t in zip(SELFDEBLUR_KERNEL_SIZES, true_sizes))
