@@ -2,6 +2,9 @@
 
     python -m deblur_core selfdeblur BLURRY.png --kernel-size 31 [--iterations N]
         [--mode joint|alternating] [--profile quick] [--out DIR] [--seed S]
+    python -m deblur_core estimate-kernel BLURRY.png --kernel-size 27 [--window X,Y,W,H] [--out kernel.png]
+    python -m deblur_core select-region BLURRY.png --selector cnn|fergus|xujia|gabor|random --size 228
+        [--stride 20] [--checkpoint PATH]
     python -m deblur_core evaluate ESTIMATE.png SHARP.png
     python -m deblur_core reproduce [--profile quick]
 
@@ -69,6 +72,73 @@ def command_selfdeblur(args) -> str:
             f"{seconds:.1f} s{cached} -> {out}/latent.png, kernel.png, kernel.npy, history.csv")
 
 
+def _parse_window(text: str, shape) -> tuple[int, int, int, int]:
+    try:
+        x, y, w, h = (int(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--window must be four integers X,Y,W,H (e.g. 10,20,228,228), got {text!r}") from None
+    height, width = shape[:2]
+    if x < 0 or y < 0 or w < 1 or h < 1 or x + w > width or y + h > height:
+        raise InputError(f"window {x},{y},{w},{h} does not fit in the {width}x{height} image; "
+                         "X+W must not exceed the width and Y+H the height")
+    return x, y, w, h
+
+
+def command_estimate_kernel(args) -> str:
+    from .kernel_estimation import estimate_kernel
+
+    grey = to_grey(read_image(args.blurry))
+    region = grey
+    where = "whole image"
+    if args.window:
+        x, y, w, h = _parse_window(args.window, grey.shape)
+        region = grey[y:y + h, x:x + w]
+        where = f"window {x},{y},{w},{h}"
+    check_kernel_size(args.kernel_size, region.shape)
+    started = time.perf_counter()
+    kernel = estimate_kernel(region, args.kernel_size)
+    seconds = time.perf_counter() - started
+    out = Path(args.out)
+    storage.save_image(out, _kernel_view(kernel))
+    with storage.atomic_path(out.with_suffix(".npy")) as tmp:
+        with open(tmp, "wb") as handle:
+            np.save(handle, kernel)
+    return (f"{args.kernel_size}x{args.kernel_size} kernel from the {where} of {Path(args.blurry).name} "
+            f"in {seconds:.2f} s -> {out}, {out.with_suffix('.npy')}")
+
+
+def _selector_for(args):
+    from .regions.selectors import CNNSelector, GaborSelector, make_selector
+
+    if args.selector == "cnn":
+        if not args.checkpoint:
+            raise InputError("the cnn selector needs --checkpoint: notebook 01 trains one and saves "
+                             "runs/<profile>/region_classifier.pt (no pretrained weights ship with the package)")
+        from .models.region_classifier import load_classifier
+
+        return CNNSelector(load_classifier(args.checkpoint))
+    if args.selector == "gabor":
+        if not args.checkpoint:
+            raise InputError("the gabor selector needs --checkpoint: notebook 01 fits one and saves "
+                             "runs/<profile>/gabor_selector.npz")
+        with np.load(args.checkpoint) as state:
+            return GaborSelector.from_state_dict(dict(state))
+    if args.checkpoint:
+        raise InputError(f"the {args.selector} selector takes no --checkpoint")
+    return make_selector(args.selector)
+
+
+def command_select_region(args) -> str:
+    from .regions.selectors import select_window
+
+    grey = to_grey(read_image(args.blurry))
+    selector = _selector_for(args)
+    best, score, windows, _ = select_window(grey, selector, args.size, args.stride)
+    return (f"{args.selector}: best of {len(windows)} windows in {Path(args.blurry).name} is X,Y,W,H = "
+            f"{best.x},{best.y},{best.size},{best.size} (score {score:.4g}); "
+            f"next: estimate-kernel {args.blurry} --window {best.x},{best.y},{best.size},{best.size}")
+
+
 def command_evaluate(args) -> str:
     estimate, sharp = read_image(args.estimate), read_image(args.sharp)
     if estimate.ndim != sharp.ndim:
@@ -95,6 +165,22 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--out", default=None, help="output folder (default selfdeblur_out/<image name>)")
     sd.add_argument("--seed", type=int, default=0)
     sd.set_defaults(handler=command_selfdeblur)
+
+    ek = commands.add_parser("estimate-kernel", help="blind kernel estimate (L0 + dark channel) of an image or window")
+    ek.add_argument("blurry", help="blurry image (colour is converted to grey)")
+    ek.add_argument("--kernel-size", type=int, required=True, help="odd side length of the kernel")
+    ek.add_argument("--window", default=None, help="X,Y,W,H of the region to use (default: the whole image)")
+    ek.add_argument("--out", default="kernel.png", help="kernel picture; the taps go to the same name with .npy")
+    ek.set_defaults(handler=command_estimate_kernel)
+
+    sr = commands.add_parser("select-region", help="the best window for kernel estimation, by a selector")
+    sr.add_argument("blurry")
+    sr.add_argument("--selector", choices=("cnn", "fergus", "xujia", "gabor", "random"), default="fergus")
+    sr.add_argument("--size", type=int, default=228, help="window side in pixels (the paper's 228)")
+    sr.add_argument("--stride", type=int, default=20, help="step between windows (the paper's 20)")
+    sr.add_argument("--checkpoint", default=None,
+                    help="trained classifier (cnn) or fitted Gabor weights (gabor), saved by notebook 01")
+    sr.set_defaults(handler=command_select_region)
 
     ev = commands.add_parser("evaluate", help="PSNR and SSIM of an estimate, up to a sub-pixel shift")
     ev.add_argument("estimate")

@@ -40,6 +40,39 @@ _SETTINGS = {
             "cases": [(1, 5)], "snapshot_count": 4, "eval_every": 4,
         },
     },
+    "regions": {
+        # region-selection paper, Sec. 3.4 (data, windows, classifier) and Sec. 4 (evaluation).
+        # Images are resized to image_size; test images get their own kernel bank.
+        "paper": {
+            "image_size": 450, "window_size": 228, "stride": 20, "kernel_sizes": (11, 55),
+            "kernel_count": 32, "test_kernel_count": 32, "noise": 0.005, "seed": 0,
+            "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket",
+                             "motorcycle", "text", "astronaut"),
+            "val_images": ("coins", "page"), "test_images": ("camera", "chelsea"),
+            "iterations_per_scale": 10, "similarity_threshold": 0.75,
+            "input_size": 228, "width": 64, "blocks": (3, 4, 6, 3), "epochs": 20, "batch_size": 32,
+            "learning_rate": 1e-3,
+        },
+        "quick": {
+            "image_size": 200, "window_size": 100, "stride": 25, "kernel_sizes": (7, 19),
+            "kernel_count": 4, "test_kernel_count": 6, "noise": 0.005, "seed": 0,
+            "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket",
+                             "motorcycle", "text", "astronaut"),
+            "val_images": ("coins", "page"), "test_images": ("camera", "chelsea"),
+            "iterations_per_scale": 10, "similarity_threshold": 0.75,
+            "input_size": 100, "width": 16, "blocks": (3, 4, 6, 3), "epochs": 15, "batch_size": 32,
+            "learning_rate": 1e-3,
+        },
+        "smoke": {
+            "image_size": 96, "window_size": 48, "stride": 24, "kernel_sizes": (5, 9),
+            "kernel_count": 2, "test_kernel_count": 2, "noise": 0.005, "seed": 0,
+            "train_images": ("brick", "text", "astronaut"), "val_images": ("coins",),
+            "test_images": ("camera",),
+            "iterations_per_scale": 3, "similarity_threshold": 0.75,
+            "input_size": 48, "width": 4, "blocks": (1, 1, 1, 1), "epochs": 2, "batch_size": 8,
+            "learning_rate": 1e-3,
+        },
+    },
 }
 
 

@@ -92,3 +92,74 @@ def test_evaluate(blurry_png, capsys, tmp_path):
     other = save(tmp_path / "other.png", np.zeros((20, 20), np.uint8))
     code, _, err = run_cli(capsys, "evaluate", other, blurry_png["sharp"])
     assert code == 2 and "one size" in err
+
+
+def run_joined(capsys, *argv):
+    code, out, err = run_cli(capsys, *argv)
+    return code, out + err
+
+
+def test_estimate_kernel_writes_png_and_npy(blurry_png, capsys, tmp_path):
+    out = tmp_path / "k.png"
+    code, text = run_joined(capsys, "estimate-kernel", blurry_png["grey"], "--kernel-size", "9", "--out", str(out))
+    assert code == 0 and "9x9 kernel from the whole image" in text and " s -> " in text
+    kernel = np.load(tmp_path / "k.npy")
+    assert kernel.shape == (9, 9) and np.isclose(kernel.sum(), 1) and (kernel >= 0).all() and out.exists()
+    code, text = run_joined(capsys, "estimate-kernel", blurry_png["rgb16"], "--kernel-size", "7", "--window",
+                         "2,3,41,45", "--out", str(out))
+    assert code == 0 and "window 2,3,41,45" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--kernel-size", "8"], "odd"),
+    (["--kernel-size", "9", "--window", "40,40,30,30"], "does not fit"),
+    (["--kernel-size", "9", "--window", "1,2,3"], "four integers"),
+    (["--kernel-size", "21", "--window", "0,0,15,15"], "larger than the image"),
+])
+def test_estimate_kernel_rejects_bad_input(blurry_png, capsys, tmp_path, argv, message):
+    code, text = run_joined(capsys, "estimate-kernel", blurry_png["grey"], *argv, "--out", str(tmp_path / "k.png"))
+    assert code == 2 and message in text and text.count("\n") <= 1
+
+
+def test_select_region_prints_the_best_window(blurry_png, capsys):
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "xujia", "--size", "33",
+                         "--stride", "8")
+    assert code == 0 and "xujia: best of 16 windows" in text and "--window" in text
+
+
+def test_select_region_with_trained_models(blurry_png, capsys, tmp_path):
+    from deblur_core import storage
+    from deblur_core.models.region_classifier import RegionClassifier, save_classifier
+    from deblur_core.regions.selectors import GaborSelector
+    from deblur_core.regions.windows import window_grid
+
+    save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33",
+                         "--checkpoint", str(tmp_path / "cnn.pt"))
+    assert code == 0 and text.startswith("cnn: best of")
+    image = np.random.default_rng(0).random((53, 53))
+    windows = window_grid(image.shape, 33, 10)
+    gabor = GaborSelector().fit([image], [windows], [np.arange(len(windows)) % 2])
+    storage.save_npz(tmp_path / "gabor.npz", **gabor.state_dict())
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "gabor", "--size", "33",
+                         "--checkpoint", str(tmp_path / "gabor.npz"))
+    assert code == 0 and text.startswith("gabor: best of")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--selector", "cnn", "--size", "33"], "needs --checkpoint"),
+    (["--selector", "fergus", "--size", "80"], "larger than the image"),
+    (["--selector", "fergus", "--size", "33", "--checkpoint", "x.pt"], "takes no --checkpoint"),
+])
+def test_select_region_rejects_bad_input(blurry_png, capsys, argv, message):
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], *argv)
+    assert code == 2 and message in text
+
+
+def test_select_region_rejects_a_checkpoint_of_another_architecture(blurry_png, capsys, tmp_path):
+    import torch
+
+    torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}, tmp_path / "r34.pt")
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33",
+                         "--checkpoint", str(tmp_path / "r34.pt"))
+    assert code == 2 and "error:" in text and text.count("\n") <= 1

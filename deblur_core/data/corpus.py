@@ -47,12 +47,18 @@ class CorpusImage:
     image: np.ndarray  # grey, float64 in [0, 1]
 
 
+def image_category(name: str) -> str:
+    """Category of a corpus image (``'natural'``, ``'man-made'``, ``'text'`` or ``'face'``)."""
+    if name not in _CATALOGUE:
+        raise ValueError(f"{name!r} is not in the corpus; choose from {', '.join(_CATALOGUE)}")
+    return _CATALOGUE[name]
+
+
 def load_bundled(name: str) -> np.ndarray:
     """One bundled scikit-image picture as a grey float image in [0, 1]."""
     from skimage import data
 
-    if name not in _CATALOGUE:
-        raise ValueError(f"{name!r} is not in the corpus; choose from {', '.join(_CATALOGUE)}")
+    image_category(name)  # rejects unknown names
     if name == "motorcycle":
         raw = data.stereo_motorcycle()[0]
     else:
