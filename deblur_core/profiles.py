@@ -23,6 +23,14 @@ PROFILES = ("smoke", "quick", "paper")
 PROFILE_ENV = "DEBLUR_PROFILE"
 DEFAULT_PROFILE = "quick"
 
+# split by sharp image (region-selection notebook): every category in training, unseen images in test
+_REGION_SPLIT = {
+    "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket", "motorcycle",
+                     "text", "astronaut"),
+    "val_images": ("coins", "page"),
+    "test_images": ("camera", "chelsea"),
+}
+
 _SETTINGS = {
     "selfdeblur": {
         # Table 1 / Table 2 on the Levin benchmark (SelfDeblur, Sec. 4.1)
@@ -46,9 +54,7 @@ _SETTINGS = {
         "paper": {
             "image_size": 450, "window_size": 228, "stride": 20, "kernel_sizes": (11, 55),
             "kernel_count": 32, "test_kernel_count": 32, "noise": 0.005, "seed": 0,
-            "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket",
-                             "motorcycle", "text", "astronaut"),
-            "val_images": ("coins", "page"), "test_images": ("camera", "chelsea"),
+            **_REGION_SPLIT,
             "iterations_per_scale": 10, "similarity_threshold": 0.75,
             "input_size": 228, "width": 64, "blocks": (3, 4, 6, 3), "epochs": 20, "batch_size": 32,
             "learning_rate": 1e-3,
@@ -56,9 +62,7 @@ _SETTINGS = {
         "quick": {
             "image_size": 200, "window_size": 100, "stride": 25, "kernel_sizes": (7, 19),
             "kernel_count": 4, "test_kernel_count": 6, "noise": 0.005, "seed": 0,
-            "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket",
-                             "motorcycle", "text", "astronaut"),
-            "val_images": ("coins", "page"), "test_images": ("camera", "chelsea"),
+            **_REGION_SPLIT,
             "iterations_per_scale": 10, "similarity_threshold": 0.75,
             "input_size": 100, "width": 16, "blocks": (3, 4, 6, 3), "epochs": 15, "batch_size": 32,
             "learning_rate": 1e-3,

@@ -82,6 +82,13 @@ def levin_like_sizes(scale: float = 1.0) -> tuple[int, tuple[int, ...], tuple[in
     return size, true_sizes, estimation_sizes
 
 
+def blur_and_quantise(support: np.ndarray, kernel: np.ndarray, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """'Valid' blur of ``support`` (the sharp image plus a kernel-radius margin), Gaussian noise, 8-bit rounding."""
+    blurred = convolve(torch.from_numpy(support), torch.from_numpy(kernel), "valid").numpy()
+    noisy = blurred + rng.normal(0.0, noise, blurred.shape)
+    return np.round(np.clip(noisy, 0, 1) * 255) / 255
+
+
 def generate_levin_like(seed: int = 0, noise: float = LEVIN_LIKE_NOISE, scale: float = 1.0) -> list[BlurCase]:
     """Build the 32 synthetic cases (4 images x 8 kernels); same seed and scale, same data."""
     size, true_sizes, estimation_sizes = levin_like_sizes(scale)
@@ -99,9 +106,7 @@ def generate_levin_like(seed: int = 0, noise: float = LEVIN_LIKE_NOISE, scale: f
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2
             support = large[margin - r:margin + size + r, margin - r:margin + size + r]
-            blurred = convolve(torch.from_numpy(support), torch.from_numpy(kernel), "valid").numpy()
-            noisy = blurred + rng.normal(0.0, noise, blurred.shape)
-            blurry = np.round(np.clip(noisy, 0, 1) * 255) / 255
+            blurry = blur_and_quantise(support, kernel, noise, rng)
             cases.append(BlurCase(image_id, kernel_id, blurry, sharp, kernel, estimation_sizes[kernel_id - 1]))
     return cases
 

@@ -27,12 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from skimage.transform import resize
 
 from ..data.corpus import image_category, load_bundled
+from ..data.levin import blur_and_quantise
 from ..kernels import random_motion_kernel
-from ..physics.blur import convolve
 
 SPLITS = ("train", "val", "test")
 TEST_BANK_OFFSET = 7919  # test kernels come from a different seed than training kernels
@@ -95,11 +94,9 @@ def make_examples(image_names, split: str, *, image_size: int, kernel_sizes: tup
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2
             support = large[margin - r:margin + image_size + r, margin - r:margin + image_size + r]
-            blurred = convolve(torch.from_numpy(support), torch.from_numpy(kernel), "valid").numpy()
             rng = np.random.default_rng([seed, image_index, kernel_id, SPLITS.index(split)])
-            noisy = np.clip(blurred + rng.normal(0.0, noise, blurred.shape), 0, 1)
             examples.append(BlurryExample(name, category, split, kernel_id,
-                                          np.round(noisy * 255) / 255, sharp, kernel))
+                                          blur_and_quantise(support, kernel, noise, rng), sharp, kernel))
     return examples
 
 
