@@ -1,0 +1,44 @@
+import torch
+
+from deblur_core.models.unet import UNet
+
+
+def test_any_size_in_same_size_out_in_unit_range():
+    torch.manual_seed(0)
+    net = UNet(width=4).eval()
+    for shape in [(1, 3, 33, 47), (2, 3, 16, 16), (1, 3, 5, 7)]:
+        out = net(torch.rand(shape))
+        assert out.shape == shape and out.min() > 0 and out.max() < 1
+
+
+def test_paper_width_matches_the_supplement_table():
+    net = UNet(width=64)
+    widths = [block[0].out_channels for block in net.encoder]
+    assert widths == [64, 128, 256, 512, 1024]
+    assert net.head.out_channels == 3
+
+
+def test_dropout_only_in_training_mode():
+    torch.manual_seed(0)
+    net = UNet(width=4)
+    x = torch.rand(1, 3, 32, 32)
+    net.eval()
+    assert torch.equal(net(x), net(x))
+    net.train()
+    assert not torch.equal(net(x), net(x))
+
+
+def test_a_few_steps_lower_the_loss():
+    torch.manual_seed(0)
+    net = UNet(width=4)
+    optimiser = torch.optim.Adam(net.parameters(), lr=1e-2)
+    x = torch.rand(2, 3, 32, 32)
+    target = 0.25 + 0.5 * x[:, :1].expand_as(x)  # grey version of the input, contrast reduced
+    losses = []
+    for _ in range(40):
+        loss = (net(x) - target).abs().mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.8 * losses[0]
