@@ -92,3 +92,26 @@ def test_module_reblurs_and_passes_gradients():
     assert reblurred.shape == deblurred.shape
     reblurred.mean().backward()
     assert deblurred.grad is not None and all(p.grad is not None for p in module.parameters())
+
+
+def test_free_kernels_reduce_to_the_reference_for_isotropic_logits():
+    from deblur_core.jdrl.reblurring import free_kernel_channels, reblur_free
+
+    image, seeds, weights = random_inputs(levels=4, dtype=torch.float64)
+    assert free_kernel_channels(4) == 9 + 25 + 49 and free_kernel_channels(8) == 679
+    # free kernels whose logits are the isotropic kernels' log-weights reproduce the isotropic result
+    logits = [isotropic_kernel(s.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2).clamp_min(1e-300).log()
+              for s in split_seeds(seeds, 4)]
+    free = reblur_free(image, torch.cat(logits, dim=1), weights, 4)
+    assert torch.allclose(free, reblur_reference(image, seeds, weights, 4), atol=1e-10)
+
+
+def test_module_switches_for_the_ablation():
+    torch.manual_seed(0)
+    deblurred, blurry = torch.rand(1, 3, 17, 15), torch.rand(1, 3, 17, 15)
+    no_wpn = ReblurModule(levels=3, width=4, weight_prediction=False)
+    _, weights = no_wpn.predict(deblurred, blurry)
+    assert torch.allclose(weights, torch.full_like(weights, 1 / 3)) and no_wpn.weight_prediction is None
+    free = ReblurModule(levels=3, width=4, isotropic=False)
+    assert free.kernel_prediction[-1].out_channels == 9 + 25
+    assert free(deblurred, blurry).shape == deblurred.shape

@@ -123,21 +123,49 @@ def reblur_reference(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Te
     weights : (B, m, H, W) weight maps, already softmax-normalised over the ``m`` maps.
     """
     _check_inputs(image, seeds, weights, levels)
+    kernels = [isotropic_kernel(seed.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2)
+               for seed in split_seeds(seeds, levels)]
+    return _apply_pixel_kernels(image, kernels, weights, levels)
+
+
+def _apply_pixel_kernels(image: torch.Tensor, kernels: list[torch.Tensor], weights: torch.Tensor,
+                         levels: int) -> torch.Tensor:
+    """Eq. 9 with explicit per-pixel kernels: ``kernels[j]`` is (B, (2j+3)^2, H, W), taps row by row."""
     pad = levels - 1
     padded = F.pad(image, (pad,) * 4, mode="reflect")
     batch, channels, height, width = image.shape
     result = weights[:, :1] * image
-    for level, seed in enumerate(split_seeds(seeds, levels), start=1):
-        radius = seed.shape[1] - 1
+    for level, kernel in enumerate(kernels, start=1):
+        radius = level
         size = 2 * radius + 1
-        kernels = isotropic_kernel(seed.permute(0, 2, 3, 1))           # (B, H, W, size, size)
-        kernels = kernels.reshape(batch, height * width, size * size).transpose(1, 2)
         crop = pad - radius
         region = padded[..., crop:padded.shape[-2] - crop, crop:padded.shape[-1] - crop]
-        patches = F.unfold(region, size).reshape(batch, channels, size * size, height * width)
-        blurred = (patches * kernels[:, None]).sum(dim=2).reshape(batch, channels, height, width)
+        patches = F.unfold(region, size).reshape(batch, channels, size * size, height, width)
+        blurred = (patches * kernel[:, None]).sum(dim=2)
         result = result + weights[:, level:level + 1] * blurred
     return result
+
+
+def free_kernel_channels(levels: int = DEFAULT_LEVELS) -> int:
+    """Channels of unconstrained kernels of 3, 5, ..., 2m-1 px: 679 for ``m = 8`` (ablation #5)."""
+    _check_levels(levels)
+    return sum((2 * i - 1) ** 2 for i in range(2, levels + 1))
+
+
+def reblur_free(image: torch.Tensor, kernel_logits: torch.Tensor, weights: torch.Tensor,
+                levels: int = DEFAULT_LEVELS) -> torch.Tensor:
+    """Eq. 9 with unconstrained per-pixel kernels (JDRL ablation #5, 'without the isotropic design').
+
+    ``kernel_logits`` is (B, 9 + 25 + ... + (2m-1)^2, H, W); each kernel is a softmax over
+    all its taps, so it may be lopsided and shift the image, which isotropy rules out.
+    """
+    expected = free_kernel_channels(levels)
+    if kernel_logits.shape[1] != expected:
+        raise ValueError(f"kernel logits have {kernel_logits.shape[1]} channels; m = {levels} needs {expected}")
+    _check_inputs(image, kernel_logits[:, :seed_channels(levels)], weights, levels)
+    sizes = [(2 * i - 1) ** 2 for i in range(2, levels + 1)]
+    kernels = [torch.softmax(chunk, dim=1) for chunk in torch.split(kernel_logits, sizes, dim=1)]
+    return _apply_pixel_kernels(image, kernels, weights, levels)
 
 
 @lru_cache(maxsize=None)
@@ -194,24 +222,33 @@ def _conv_stack(in_channels: int, width: int, out_channels: int) -> nn.Sequentia
 
 
 class ReblurModule(nn.Module):
-    """Kernel- and weight-prediction networks plus isotropic reblurring (JDRL Fig. 3).
+    """Kernel- and weight-prediction networks plus reblurring (JDRL Fig. 3, Eq. 6-9).
 
-    Both networks read the concatenation of the deblurred and the blurry image
-    (Eq. 6, 8). ``forward`` returns the reblurred image ``I_hat_B`` (Eq. 9).
+    Both networks read the concatenation of the deblurred and the blurry image. ``forward``
+    returns the reblurred image ``I_hat_B``. The two switches give the ablation variants:
+    ``isotropic=False`` predicts unconstrained kernels (#5), and ``weight_prediction=False``
+    drops the weight network and averages the ``m`` images with equal weights (#6).
     """
 
-    def __init__(self, channels: int = 3, levels: int = DEFAULT_LEVELS, width: int = 32):
+    def __init__(self, channels: int = 3, levels: int = DEFAULT_LEVELS, width: int = 32, *,
+                 isotropic: bool = True, weight_prediction: bool = True):
         super().__init__()
         _check_levels(levels)
-        self.levels = levels
-        self.kernel_prediction = _conv_stack(2 * channels, width, seed_channels(levels))
-        self.weight_prediction = _conv_stack(2 * channels, width, levels)
+        self.levels, self.isotropic = levels, isotropic
+        outputs = seed_channels(levels) if isotropic else free_kernel_channels(levels)
+        self.kernel_prediction = _conv_stack(2 * channels, width, outputs)
+        self.weight_prediction = _conv_stack(2 * channels, width, levels) if weight_prediction else None
 
     def predict(self, deblurred: torch.Tensor, blurry: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Seeds ``S`` (B, M, H, W) and softmax weight maps ``W`` (B, m, H, W)."""
+        """Seeds (or free kernel logits) and the weight maps ``W`` (B, m, H, W), summing to one."""
         both = torch.cat([deblurred, blurry], dim=1)
-        return self.kernel_prediction(both), torch.softmax(self.weight_prediction(both), dim=1)
+        if self.weight_prediction is None:
+            weights = deblurred.new_full((deblurred.shape[0], self.levels, *deblurred.shape[-2:]), 1 / self.levels)
+        else:
+            weights = torch.softmax(self.weight_prediction(both), dim=1)
+        return self.kernel_prediction(both), weights
 
     def forward(self, deblurred: torch.Tensor, blurry: torch.Tensor) -> torch.Tensor:
-        seeds, weights = self.predict(deblurred, blurry)
-        return reblur_fast(deblurred, seeds, weights, self.levels)
+        kernels, weights = self.predict(deblurred, blurry)
+        reblur = reblur_fast if self.isotropic else reblur_free
+        return reblur(deblurred, kernels, weights, self.levels)
