@@ -42,3 +42,23 @@ def test_a_few_steps_lower_the_loss():
         optimiser.step()
         losses.append(loss.item())
     assert losses[-1] < 0.8 * losses[0]
+
+
+def test_save_and_load_round_trip(tmp_path):
+    import pytest
+
+    from deblur_core.models.region_classifier import RegionClassifier, save_classifier
+    from deblur_core.models.unet import load_unet, save_unet
+
+    torch.manual_seed(0)
+    net = UNet(width=3).eval()
+    save_unet(tmp_path / "unet.pt", net)
+    x = torch.rand(1, 3, 20, 24)
+    assert torch.equal(load_unet(tmp_path / "unet.pt")(x), net(x))
+    save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
+    with pytest.raises(ValueError, match="expected one of UNet"):
+        load_unet(tmp_path / "cnn.pt")
+    torch.save(net.state_dict(), tmp_path / "bare.pt")
+    with pytest.raises(ValueError, match="pass config=dict"):
+        load_unet(tmp_path / "bare.pt")
+    assert torch.equal(load_unet(tmp_path / "bare.pt", config={"width": 3})(x), net(x))

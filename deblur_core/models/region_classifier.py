@@ -43,8 +43,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .. import storage
-from ..device import select_device
+from . import checkpoints
 
 ARCHITECTURE = "RegionClassifier"
 RESNET34_BLOCKS = (3, 4, 6, 3)
@@ -148,34 +147,15 @@ def classifier_config(model: RegionClassifier) -> dict:
     return {"input_size": model.input_size, "width": model.width, "blocks": tuple(model.blocks)}
 
 
-def _describe(config: Mapping) -> str:
-    return f"{ARCHITECTURE}({', '.join(f'{k}={v}' for k, v in config.items())})"
-
-
 def load_state_checked(model: RegionClassifier, state_dict: Mapping) -> RegionClassifier:
     """Load ``state_dict`` into ``model``; a state dict of another architecture gives a one-line ValueError."""
-    if not isinstance(state_dict, Mapping) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise ValueError(f"expected a state dict (parameter names to tensors) for {_describe(classifier_config(model))}")
-    expected = model.state_dict()
-    missing = [k for k in expected if k not in state_dict]
-    unexpected = [k for k in state_dict if k not in expected]
-    misshapen = [k for k in expected if k in state_dict and state_dict[k].shape != expected[k].shape]
-    if missing or unexpected or misshapen:
-        problems = [template.format(len(keys), keys[0])
-                    for template, keys in (("{} missing keys (e.g. {!r})", missing),
-                                           ("{} unexpected keys (e.g. {!r})", unexpected),
-                                           ("{} keys of other shapes (e.g. {!r})", misshapen)) if keys]
-        raise ValueError(f"state dict does not fit {_describe(classifier_config(model))}: {', '.join(problems)}; "
-                         "expected the weights of a RegionClassifier built with this config")
-    model.load_state_dict(state_dict)
-    return model
+    return checkpoints.load_state_checked(model, state_dict,
+                                          checkpoints.describe(ARCHITECTURE, classifier_config(model)))
 
 
 def save_classifier(path, model: RegionClassifier) -> Path:
     """Save ``model`` with its architecture and config (atomically), for :func:`load_classifier`."""
-    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    return storage.save_torch(path, {"architecture": ARCHITECTURE, "config": classifier_config(model),
-                                     "state_dict": state})
+    return checkpoints.save_checkpoint(path, model, ARCHITECTURE, classifier_config(model))
 
 
 def load_classifier(path, device=None, *, config: Mapping | None = None) -> RegionClassifier:
@@ -194,29 +174,9 @@ def load_classifier(path, device=None, *, config: Mapping | None = None) -> Regi
     -------
     RegionClassifier in eval mode.
     """
-    device = select_device(None if device is None else str(device))
-    try:
-        saved = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise
-    except Exception as error:
-        raise ValueError(f"{path} is not a torch checkpoint that loads with weights_only=True; "
-                         f"expected a file written by save_classifier or torch.save(state_dict)") from error
-    if isinstance(saved, Mapping) and "architecture" in saved:
-        if saved["architecture"] != ARCHITECTURE:
-            raise ValueError(f"{path} holds a {saved['architecture']!r} checkpoint; expected one of "
-                             f"{ARCHITECTURE} written by save_classifier")
-        if config is not None and check_architecture(**config) != check_architecture(**saved["config"]):
-            raise ValueError(f"{path} holds {_describe(saved['config'])}, not the {_describe(config)} asked for; "
-                             "leave out config to use the saved one")
-        config, state_dict = saved["config"], saved["state_dict"]
-    elif config is None:
-        raise ValueError(f"{path} is not a checkpoint written by save_classifier; for a bare state dict "
-                         "pass config=dict(input_size=..., width=..., blocks=...)")
-    else:
-        state_dict = saved
-    model = load_state_checked(RegionClassifier(**config), state_dict)
-    return model.to(device).eval()
+    return checkpoints.load_checkpoint(
+        path, ARCHITECTURE, RegionClassifier, device=device, config=config, saver="save_classifier",
+        same_config=lambda a, b: check_architecture(**a) == check_architecture(**b))
 
 
 def prepare_windows(windows: np.ndarray, input_size: int) -> torch.Tensor:

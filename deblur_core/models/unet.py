@@ -17,12 +17,18 @@ torch.Size([1, 3, 37, 41])
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import checkpoints
+
 LEVELS = 4
 DROPOUT = 0.4
+ARCHITECTURE = "UNet"
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -46,6 +52,7 @@ class UNet(nn.Module):
 
     def __init__(self, channels: int = 3, width: int = 64, dropout: float = DROPOUT):
         super().__init__()
+        self.channels, self.width = channels, width
         if width < 1 or channels < 1:
             raise ValueError(f"width and channels must be positive, got width={width}, channels={channels}")
         widths = [width * 2 ** level for level in range(LEVELS + 1)]
@@ -74,3 +81,13 @@ class UNet(nn.Module):
         for up in self.decoder:
             x = up(x, skips.pop())
         return torch.sigmoid(self.head(x))[..., :height, :width]
+
+
+def save_unet(path, model: UNet) -> Path:
+    """Save a trained deblurring UNet (state dict, channels and width) for :func:`load_unet`."""
+    return checkpoints.save_checkpoint(path, model, ARCHITECTURE, {"channels": model.channels, "width": model.width})
+
+
+def load_unet(path, device=None, *, config: Mapping | None = None) -> UNet:
+    """Load a UNet saved by :func:`save_unet` (or a bare state dict with ``config``), in eval mode."""
+    return checkpoints.load_checkpoint(path, ARCHITECTURE, UNet, device=device, config=config, saver="save_unet")
