@@ -5,6 +5,7 @@
     python -m deblur_core estimate-kernel BLURRY.png --kernel-size 27 [--window X,Y,W,H] [--out kernel.png]
     python -m deblur_core select-region BLURRY.png --selector cnn|fergus|xujia|gabor|random --size 228
         [--stride 20] [--checkpoint PATH]
+    python -m deblur_core jdrl-deblur BLURRY.png --checkpoint PATH [--out OUT.png]
     python -m deblur_core evaluate ESTIMATE.png SHARP.png
     python -m deblur_core reproduce [--profile quick]
 
@@ -139,6 +140,29 @@ def command_select_region(args) -> str:
             f"next: estimate-kernel {args.blurry} --window {best.x},{best.y},{best.size},{best.size}")
 
 
+def command_jdrl_deblur(args) -> str:
+    import torch
+
+    from .models.unet import load_unet
+
+    image = read_image(args.blurry)
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    model = load_unet(args.checkpoint)
+    if model.channels != image.shape[-1]:
+        raise InputError(f"the network takes {model.channels} channels but {Path(args.blurry).name} has "
+                         f"{image.shape[-1]}")
+    device = next(model.parameters()).device
+    started = time.perf_counter()
+    with torch.no_grad():
+        tensor = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)), dtype=torch.float32)[None]
+        restored = model(tensor.to(device))[0].cpu().numpy().transpose(1, 2, 0)
+    out = Path(args.out)
+    storage.save_image(out, restored)
+    return (f"deblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) with {args.checkpoint} "
+            f"in {time.perf_counter() - started:.2f} s -> {out}")
+
+
 def command_evaluate(args) -> str:
     estimate, sharp = read_image(args.estimate), read_image(args.sharp)
     if estimate.ndim != sharp.ndim:
@@ -181,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--checkpoint", default=None,
                     help="trained classifier (cnn) or fitted Gabor weights (gabor), saved by notebook 01")
     sr.set_defaults(handler=command_select_region)
+
+    jd = commands.add_parser("jdrl-deblur", help="defocus deblurring with a UNet trained by notebook 02")
+    jd.add_argument("blurry", help="blurry image (RGB, or grey repeated to RGB)")
+    jd.add_argument("--checkpoint", required=True, help="UNet checkpoint saved by notebook 02 (runs/<profile>/)")
+    jd.add_argument("--out", default="deblurred.png")
+    jd.set_defaults(handler=command_jdrl_deblur)
 
     ev = commands.add_parser("evaluate", help="PSNR and SSIM of an estimate, up to a sub-pixel shift")
     ev.add_argument("estimate")

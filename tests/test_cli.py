@@ -163,3 +163,21 @@ def test_select_region_rejects_a_checkpoint_of_another_architecture(blurry_png, 
     code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33",
                          "--checkpoint", str(tmp_path / "r34.pt"))
     assert code == 2 and "error:" in text and text.count("\n") <= 1
+
+
+def test_jdrl_deblur_applies_a_checkpoint(blurry_png, capsys, tmp_path):
+    import torch
+
+    from deblur_core.models.region_classifier import RegionClassifier, save_classifier
+    from deblur_core.models.unet import UNet, save_unet
+
+    torch.manual_seed(0)
+    save_unet(tmp_path / "unet.pt", UNet(width=2))
+    for kind in ("grey", "rgb16"):
+        out = tmp_path / f"{kind}.png"
+        code, text = run_joined(capsys, "jdrl-deblur", blurry_png[kind], "--checkpoint", str(tmp_path / "unet.pt"),
+                                "--out", str(out))
+        assert code == 0 and out.exists() and "deblurred" in text
+    save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
+    code, text = run_joined(capsys, "jdrl-deblur", blurry_png["grey"], "--checkpoint", str(tmp_path / "cnn.pt"))
+    assert code == 2 and "expected one of UNet" in text
