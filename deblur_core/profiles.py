@@ -81,19 +81,19 @@ _SETTINGS = {
         # JDRL Table 4 (ablation). Synthetic misaligned pairs by default; train and test scenes differ.
         "paper": {
             "size": 640, "crop": 512, "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",), "pairs_per_scene": 30, "test_pairs": 10, "epochs": 100,
+            "test_scenes": ("chelsea",), "pairs_per_scene": 30, "test_pairs": 10, "max_radius": 20, "epochs": 100,
             "warmup_epochs": 15, "learning_rate": 2e-5, "halve_every": 60, "width": 64, "reblur_width": 64,
             "batch_size": 1, "seed": 0,
         },
         "quick": {
             "size": 112, "crop": 80, "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",), "pairs_per_scene": 10, "test_pairs": 8, "epochs": 20,
-            "warmup_epochs": 3, "learning_rate": 1e-3, "halve_every": 12, "width": 16, "reblur_width": 16,
+            "test_scenes": ("chelsea",), "pairs_per_scene": 10, "test_pairs": 8, "max_radius": 7, "epochs": 24,
+            "warmup_epochs": 4, "learning_rate": 1e-3, "halve_every": 12, "width": 16, "reblur_width": 16,
             "batch_size": 4, "seed": 0,
         },
         "smoke": {
             "size": 48, "crop": 40, "train_scenes": ("astronaut", "coffee"), "test_scenes": ("chelsea",),
-            "pairs_per_scene": 2, "test_pairs": 1, "epochs": 2, "warmup_epochs": 1, "learning_rate": 1e-3,
+            "pairs_per_scene": 2, "test_pairs": 1, "max_radius": 3, "epochs": 2, "warmup_epochs": 1, "learning_rate": 1e-3,
             "halve_every": 12, "width": 2, "reblur_width": 4, "batch_size": 2, "seed": 0,
         },
     },
