@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, storage
-from .data.io import read_image, to_grey
+from .data.io import read_colour, read_image, to_grey
 from .deconv import deconvolve_hyper_laplacian
 from .kernels import check_kernel_size
 from .metrics import compare_up_to_shift
 from .profiles import PROFILES, profile_settings
+from .regions.selectors import SELECTORS
 from .selfdeblur import MODES, SelfDeblurConfig, run_selfdeblur
 
 
@@ -62,9 +63,7 @@ def command_selfdeblur(args) -> str:
         latent = result.latent
     storage.save_image(out / "latent.png", latent)
     storage.save_image(out / "kernel.png", _kernel_view(result.kernel))
-    with storage.atomic_path(out / "kernel.npy") as tmp:
-        with open(tmp, "wb") as handle:
-            np.save(handle, result.kernel)
+    storage.save_npy(out / "kernel.npy", result.kernel)
     storage.write_text(out / "history.csv", result.history.to_csv(index=False))
     seconds = time.perf_counter() - started
     cached = " (loaded from cache)" if result.from_cache else ""
@@ -101,9 +100,7 @@ def command_estimate_kernel(args) -> str:
     seconds = time.perf_counter() - started
     out = Path(args.out)
     storage.save_image(out, _kernel_view(kernel))
-    with storage.atomic_path(out.with_suffix(".npy")) as tmp:
-        with open(tmp, "wb") as handle:
-            np.save(handle, kernel)
+    storage.save_npy(out.with_suffix(".npy"), kernel)
     return (f"{args.kernel_size}x{args.kernel_size} kernel from the {where} of {Path(args.blurry).name} "
             f"in {seconds:.2f} s -> {out}, {out.with_suffix('.npy')}")
 
@@ -141,22 +138,16 @@ def command_select_region(args) -> str:
 
 
 def command_jdrl_deblur(args) -> str:
-    import torch
-
+    from .jdrl.evaluation import deblur_images
     from .models.unet import load_unet
 
-    image = read_image(args.blurry)
-    if image.ndim == 2:
-        image = np.stack([image] * 3, axis=-1)
+    image = read_colour(args.blurry)
     model = load_unet(args.checkpoint)
     if model.channels != image.shape[-1]:
         raise InputError(f"the network takes {model.channels} channels but {Path(args.blurry).name} has "
                          f"{image.shape[-1]}")
-    device = next(model.parameters()).device
     started = time.perf_counter()
-    with torch.no_grad():
-        tensor = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)), dtype=torch.float32)[None]
-        restored = model(tensor.to(device))[0].cpu().numpy().transpose(1, 2, 0)
+    restored = deblur_images(model, image[None])[0]
     out = Path(args.out)
     storage.save_image(out, restored)
     return (f"deblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) with {args.checkpoint} "
@@ -199,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sr = commands.add_parser("select-region", help="the best window for kernel estimation, by a selector")
     sr.add_argument("blurry")
-    sr.add_argument("--selector", choices=("cnn", "fergus", "xujia", "gabor", "random"), default="fergus")
+    # the oracle needs the true kernel, so it is not offered on a reader's own image
+    sr.add_argument("--selector", choices=[name for name in SELECTORS if name != "oracle"], default="fergus")
     sr.add_argument("--size", type=int, default=228, help="window side in pixels (the paper's 228)")
     sr.add_argument("--stride", type=int, default=20, help="step between windows (the paper's 20)")
     sr.add_argument("--checkpoint", default=None,

@@ -62,7 +62,7 @@ import torch.nn.functional as F
 from scipy import ndimage
 
 from .device import select_device
-from .kernels import check_kernel_size
+from .kernels import check_kernel_size, delta_kernel
 from .progress import progress_bar
 
 SCALE_RATIO = 1 / math.sqrt(2)
@@ -339,9 +339,7 @@ def clean_kernels(kernels: torch.Tensor, relative_threshold: float = 0.05,
     for k in kernels.detach().cpu().double().numpy():
         k = np.clip(k, 0, None)
         if k.max() <= 0 or not np.isfinite(k).all():
-            k = np.zeros_like(k)
-            k[k.shape[0] // 2, k.shape[1] // 2] = 1.0
-            cleaned.append(k)
+            cleaned.append(delta_kernel(k.shape[0]))
             continue
         k[k < relative_threshold * k.max()] = 0
         components, count = ndimage.label(k > 0, structure=np.ones((3, 3)))

@@ -50,6 +50,13 @@ def write_json(target, data) -> Path:
     return write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def save_npy(target, array: np.ndarray) -> Path:
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as handle:
+            np.save(handle, array)
+    return Path(target)
+
+
 def save_npz(target, **arrays) -> Path:
     with atomic_path(target) as tmp:
         with open(tmp, "wb") as handle:

@@ -64,6 +64,29 @@ def to_grey(image: np.ndarray) -> np.ndarray:
     return image @ LUMA_WEIGHTS
 
 
+def read_colour(path: str | Path) -> np.ndarray:
+    """Read an image file as ``(H, W, 3)`` float32 in [0, 1]; a grey file is repeated over three channels."""
+    image = read_image(path)
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    return image.astype(np.float32)
+
+
+def fit_to_shape(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Centre crop to the aspect ratio of ``shape``, then an anti-aliased bilinear resize to it."""
+    from skimage.transform import resize
+
+    height, width = image.shape[:2]
+    target_h, target_w = shape
+    if height * target_w > width * target_h:
+        crop_h, crop_w = max(1, round(width * target_h / target_w)), width
+    else:
+        crop_h, crop_w = height, max(1, round(height * target_w / target_h))
+    top, left = (height - crop_h) // 2, (width - crop_w) // 2
+    cropped = image[top:top + crop_h, left:left + crop_w]
+    return resize(cropped, shape, order=1, anti_aliasing=True, mode="reflect")
+
+
 def read_kernel_image(path: str | Path) -> np.ndarray:
     """A kernel stored as an 8-bit picture (as in SelfDeblur's Levin folder), normalised."""
     from ..kernels import normalize_kernel

@@ -54,10 +54,9 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 from scipy.signal import fftconvolve
-from skimage.transform import resize
 
 from .. import storage
-from ..data.io import read_image, to_unit_range
+from ..data.io import fit_to_shape, read_colour, to_unit_range
 
 COLOUR_SCENES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
 PAIRS_VERSION = 1  # bump when the generation changes, so that old caches are not reused
@@ -162,19 +161,6 @@ def _fill_occlusions(disparity: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(filled), disparity[valid].min(), filled)
 
 
-def _fit(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Centre crop to the aspect ratio of ``shape``, then an anti-aliased resize to it."""
-    height, width = image.shape[:2]
-    target_h, target_w = shape
-    if height * target_w > width * target_h:
-        crop_h, crop_w = max(1, round(width * target_h / target_w)), width
-    else:
-        crop_h, crop_w = height, max(1, round(height * target_w / target_h))
-    top, left = (height - crop_h) // 2, (width - crop_w) // 2
-    cropped = image[top:top + crop_h, left:left + crop_w]
-    return resize(cropped, shape, order=1, anti_aliasing=True, mode="reflect")
-
-
 def motorcycle_depth(shape: tuple[int, int]) -> np.ndarray:
     """Depth (nearness in [0, 1]) of scikit-image's stereo motorcycle, fitted to ``shape``.
 
@@ -193,7 +179,7 @@ def motorcycle_depth(shape: tuple[int, int]) -> np.ndarray:
 
     shape = _check_shape(shape)
     disparity = _fill_occlusions(np.asarray(data.stereo_motorcycle()[2], dtype=np.float64))
-    return _normalise(_fit(disparity, shape))
+    return _normalise(fit_to_shape(disparity, shape))
 
 
 # --------------------------------------------------------------------------- defocus
@@ -424,7 +410,7 @@ def _colour_scene(name: str, size: int) -> np.ndarray:
     if name not in COLOUR_SCENES:
         raise ValueError(f"{name!r} is not a bundled colour scene; choose from {', '.join(COLOUR_SCENES)}")
     raw = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
-    return np.clip(_fit(to_unit_range(raw, source=name), (size, size)), 0, 1)
+    return np.clip(fit_to_shape(to_unit_range(raw, source=name), (size, size)), 0, 1)
 
 
 def _quantise(image: np.ndarray) -> np.ndarray:
@@ -545,13 +531,6 @@ def _images_in(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES}
 
 
-def _read_colour(path: Path) -> np.ndarray:
-    image = read_image(path)
-    if image.ndim == 2:  # a grey file: the same (H, W, 3) as every other pair
-        image = np.repeat(image[:, :, None], 3, axis=2)
-    return image.astype(np.float32)
-
-
 def _few(names) -> str:
     names = sorted(names)
     return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -577,7 +556,7 @@ def _load_pairs(root: Path, blur_dir: Path, sharp_dir: Path, layout: str) -> lis
                          f"each blurry image needs a sharp one of the same name")
     pairs = []
     for name, blurry_path in blurry.items():
-        blurry_image, sharp_image = _read_colour(blurry_path), _read_colour(sharp[name])
+        blurry_image, sharp_image = read_colour(blurry_path), read_colour(sharp[name])
         if blurry_image.shape != sharp_image.shape:
             raise ValueError(f"{name} is {blurry_image.shape[1]}x{blurry_image.shape[0]} px in {blur_dir.name}/ but "
                              f"{sharp_image.shape[1]}x{sharp_image.shape[0]} px in {sharp_dir.name}/; "

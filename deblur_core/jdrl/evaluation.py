@@ -27,6 +27,7 @@ import torch
 
 from ..metrics import mae, psnr, ssim
 from .flow import estimate_flow, warp
+from .tensors import images_to_tensor, tensor_to_images
 
 BORDER = 8  # the synthetic misalignment shifts by up to 8 px
 
@@ -34,9 +35,16 @@ BORDER = 8  # the synthetic misalignment shifts by up to 8 px
 def deform_ground_truth(deblurred: np.ndarray, sharp: np.ndarray) -> np.ndarray:
     """``I_S`` warped onto ``I_hat`` by DIS optical flow (the paper's evaluation protocol, with PWC-Net)."""
     flow = estimate_flow(deblurred, sharp)
-    moving = torch.as_tensor(np.ascontiguousarray(sharp.transpose(2, 0, 1)))[None].float()
-    field = torch.as_tensor(np.ascontiguousarray(flow.transpose(2, 0, 1)))[None].float()
-    return warp(moving, field)[0].numpy().transpose(1, 2, 0).astype(np.float64)
+    return tensor_to_images(warp(images_to_tensor(sharp), images_to_tensor(flow)))[0].astype(np.float64)
+
+
+def output_displacement(output: np.ndarray, blurry: np.ndarray) -> float:
+    """Mean length (px) of the DIS flow from the blurry input to the output, inside the border.
+
+    A deblurring network should move nothing; a pixel loss on misaligned pairs teaches it to.
+    """
+    flow = estimate_flow(blurry, output)[BORDER:-BORDER, BORDER:-BORDER]
+    return float(np.sqrt((flow ** 2).sum(-1)).mean())
 
 
 def _scores(estimate: np.ndarray, reference: np.ndarray, label: str) -> dict:
@@ -62,13 +70,9 @@ def score_output(deblurred: np.ndarray, sharp: np.ndarray, aligned_sharp: np.nda
 def deblur_images(model: torch.nn.Module, blurry: np.ndarray) -> np.ndarray:
     """Run a trained UNet over a stack ``(N, H, W, 3)`` in [0, 1], one image at a time, without gradients."""
     device = next(model.parameters()).device
-    outputs = []
     model.eval()
     with torch.no_grad():
-        for image in np.asarray(blurry, dtype=np.float32):
-            tensor = torch.as_tensor(np.ascontiguousarray(image.transpose(2, 0, 1)))[None].to(device)
-            outputs.append(model(tensor)[0].cpu().numpy().transpose(1, 2, 0))
-    return np.stack(outputs)
+        return np.concatenate([tensor_to_images(model(images_to_tensor(image, device))) for image in blurry])
 
 
 def evaluate_outputs(outputs: np.ndarray, sharp: np.ndarray, aligned_sharp: np.ndarray | None = None,

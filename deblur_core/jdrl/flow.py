@@ -39,6 +39,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..data.io import LUMA_WEIGHTS, to_grey
+from .tensors import images_to_tensor, tensor_to_images
+
 PRESETS = {
     "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
     "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
@@ -47,8 +50,6 @@ PRESETS = {
 # OpenCV's DIS refuses images whose larger side is below 12 px (dis_flow.cpp, checked up front
 # so the error names the fix instead of surfacing as a cv2.error from deep inside calc)
 MIN_SIDE = 12
-# ITU-R BT.601 luma weights, the ones cv2.cvtColor(..., COLOR_RGB2GRAY) uses
-LUMA = (0.299, 0.587, 0.114)
 DEFAULT_LAMBDA = 0.35  # JDRL Sec. 4.1: the calibration band is the mean flow +- 35 %
 
 
@@ -62,7 +63,7 @@ def _to_grey8(image: np.ndarray, name: str) -> np.ndarray:
         if image.dtype == np.uint8:
             image = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
         else:
-            image = image.astype(np.float64) @ np.array(LUMA)
+            image = to_grey(image.astype(np.float64))  # BT.601, the weights cv2's RGB2GRAY uses
     if image.ndim != 2:
         raise ValueError(f"{name} must be (H, W), (H, W, 1) or (H, W, 3), got shape {image.shape}")
     if image.dtype == np.uint8:
@@ -230,8 +231,13 @@ def flow_to_colour(flow: torch.Tensor) -> torch.Tensor:
     return colour.permute(0, 3, 1, 2)
 
 
+def flow_picture(flow: np.ndarray) -> np.ndarray:
+    """:func:`flow_to_colour` of one NumPy flow ``(H, W, 2)``: an RGB picture ``(H, W, 3)`` in [0, 1]."""
+    return tensor_to_images(flow_to_colour(images_to_tensor(flow)))[0]
+
+
 def _grey(rgb: torch.Tensor) -> torch.Tensor:
-    weights = torch.tensor(LUMA, dtype=rgb.dtype, device=rgb.device)
+    weights = torch.as_tensor(LUMA_WEIGHTS, dtype=rgb.dtype, device=rgb.device)
     return torch.einsum("bchw,c->bhw", rgb, weights)
 
 

@@ -42,6 +42,7 @@ from ..models.unet import UNet
 from ..progress import progress_bar
 from .losses import adaptive_deblurring_loss, charbonnier, reblurring_loss, total_loss
 from .reblurring import ReblurModule
+from .tensors import images_to_tensor
 
 ALGORITHM_VERSION = 1
 
@@ -105,10 +106,6 @@ class JDRLResult:
     reblur: ReblurModule | None
     history: pd.DataFrame
     from_cache: bool
-
-
-def _as_tensor(images: np.ndarray, device) -> torch.Tensor:
-    return torch.as_tensor(np.ascontiguousarray(images.transpose(0, 3, 1, 2)), dtype=torch.float32, device=device)
 
 
 def _check_pairs(blurry: np.ndarray, sharp: np.ndarray, crop: int) -> None:
@@ -222,7 +219,7 @@ def train_jdrl(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, conf
         for start in range(0, len(order), config.batch_size):
             index = order[start:start + config.batch_size]
             crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, rng)
-            loss, record = step_loss(model, reblur, _as_tensor(crop_b, device), _as_tensor(crop_s, device),
+            loss, record = step_loss(model, reblur, images_to_tensor(crop_b, device), images_to_tensor(crop_s, device),
                                      variant, config, warming_up)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()

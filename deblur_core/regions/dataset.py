@@ -27,9 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from skimage.transform import resize
 
 from ..data.corpus import image_category, load_bundled
+from ..data.io import fit_to_shape
 from ..data.levin import blur_and_quantise
 from ..kernels import random_motion_kernel
 
@@ -70,14 +70,6 @@ def kernel_bank(count: int, sizes: tuple[int, int], seed: int) -> list[np.ndarra
     return [random_motion_kernel(size, seed=seed * 1000 + index) for index, size in enumerate(odd)]
 
 
-def _square(image: np.ndarray, side: int) -> np.ndarray:
-    height, width = image.shape
-    crop = min(height, width)
-    top, left = (height - crop) // 2, (width - crop) // 2
-    square = image[top:top + crop, left:left + crop]
-    return resize(square, (side, side), order=1, anti_aliasing=True, mode="reflect")
-
-
 def make_examples(image_names, split: str, *, image_size: int, kernel_sizes: tuple[int, int],
                   kernel_count: int, noise: float = 0.005, seed: int = 0) -> list[BlurryExample]:
     """Blur each named corpus image with each kernel of the split's bank (deterministic)."""
@@ -89,7 +81,7 @@ def make_examples(image_names, split: str, *, image_size: int, kernel_sizes: tup
     margin = max(k.shape[0] for k in kernels) // 2
     examples = []
     for image_index, (name, category) in enumerate(zip(image_names, categories)):
-        large = _square(load_bundled(name), image_size + 2 * margin)
+        large = fit_to_shape(load_bundled(name), (image_size + 2 * margin,) * 2)
         sharp = large[margin:margin + image_size, margin:margin + image_size]
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2

@@ -44,6 +44,13 @@ class LabelledExample:
         return (self.similarities > threshold).astype(np.int64)
 
 
+def stack_labelled(labelled: list[LabelledExample], threshold: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+    """All windows ``(N, size, size)`` of the examples, in order, and their 0/1 labels ``(N,)``."""
+    windows = np.concatenate([extract_windows(item.example.blurry, item.windows) for item in labelled])
+    labels = np.concatenate([item.labels(threshold) for item in labelled])
+    return windows, labels
+
+
 def estimator_config(kernel_size: int, options: dict | None = None) -> EstimatorConfig:
     """The estimator used for labels and evaluation, with ``options`` overriding its defaults."""
     return EstimatorConfig(kernel_size, **(options or {}))
@@ -121,8 +128,7 @@ def whole_image_kernels(examples: list[BlurryExample], *, estimator_options: dic
             continue
         kernel = estimate_kernels(example.blurry[None], estimator_config(example.kernel.shape[0], options))[0]
         if path is not None:
-            with storage.atomic_path(path) as tmp:
-                np.save(tmp, kernel)
+            storage.save_npy(path, kernel)
         kernels.append(kernel)
     return kernels
 

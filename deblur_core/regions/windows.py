@@ -77,6 +77,16 @@ def window_grid(image_shape: tuple[int, int], size: int, stride: int) -> list[Wi
     return [Window(x, y, size) for y in rows for x in cols]
 
 
+def grid_shape(image_shape: tuple[int, int], size: int, stride: int) -> tuple[int, int]:
+    """Rows and columns of :func:`window_grid` (its windows come row by row).
+
+    >>> grid_shape((450, 450), 228, 20)
+    (13, 13)
+    """
+    size = check_window_size(size, image_shape)
+    return len(_positions(image_shape[0], size, int(stride))), len(_positions(image_shape[1], size, int(stride)))
+
+
 def paper_window_count(image_shape: tuple[int, int], size: int, stride: int) -> int:
     """The count the paper reports (121 for 450 px, 228 px, stride 20): floor((n - size) / stride) per axis."""
     height, width = image_shape[:2]
