@@ -1,40 +1,51 @@
-"""How much faster is the project's default SelfDeblur path than plain float32?
+"""How fast is the project's default SelfDeblur path on this machine, and what does it cost in accuracy?
 
 Times one SelfDeblur-J iteration (forward, backward, Adam step of both networks) at
 the paper's network size on a 255 x 255 image with a 27 x 27 kernel, for
 
-* ``float32``: eager PyTorch, float32, default (NCHW) memory layout: the baseline;
-* ``default``: what ``deblur_core.device.select_precision('auto')`` picks on this
-  machine (bfloat16 autocast and channels-last where the hardware has bf16 units).
+* ``float32``: eager PyTorch, float32, NCHW memory layout: the baseline;
+* ``float32-channels-last``: float32 with channels-last tensors;
+* ``bfloat16``: bf16 autocast with channels-last tensors, forced (emulated where the CPU lacks it);
+* ``default``: what ``deblur_core.device.select_precision('auto')`` picks here;
+* ``CLI``: ``python -m deblur_core selfdeblur`` on the same image in a subprocess
+  (its own reported seconds per iteration, start-up excluded).
 
-The two are timed in alternating rounds in one process, so machine noise hits both
-alike; the figure is the ratio of medians. Then both run the same number of
-iterations on a Levin-like case (same seed) and the aligned PSNRs are compared
-(these runs go through the notebooks' run cache, so a second benchmark skips them).
+The in-process paths are timed in alternating rounds, so machine noise hits them alike;
+figures are ratios of medians. Then float32 and the default run the same number of
+iterations on a Levin-like case (same seed) and their aligned PSNRs are compared (these
+runs go through the notebooks' run cache, so a second benchmark skips them).
 
-    python benchmarks/selfdeblur_speed.py [--rounds 5] [--accuracy-iterations 500] [--accuracy-crop 127]
+    python benchmarks/selfdeblur_speed.py [--rounds 5] [--accuracy-iterations 500]
+    ONEDNN_MAX_CPU_ISA=AVX512_CORE python benchmarks/selfdeblur_speed.py   # as on a CPU without bf16 units
 
-The last line is JSON with the keys ``speedup`` (baseline time / default time) and
-``psnr_drop_db`` (float32 PSNR minus default PSNR).
+The last line is JSON: ``speedup`` (float32 time / default time), ``psnr_drop_db``
+(float32 PSNR minus default PSNR), ``cpu_native_bf16`` and the times of every path.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from deblur_core import storage
 from deblur_core.data.levin import crop_case, levin_like_benchmark
-from deblur_core.device import select_precision
-from deblur_core.evaluation import score, known_kernel_reference
+from deblur_core.device import cpu_flags, cpu_model, cpu_native_bf16, select_precision
+from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser, run_selfdeblur
 
 ROOT = Path(__file__).resolve().parents[1]
+PATHS = ("float32", "float32-channels-last", "bfloat16", "default")
+RELEVANT_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16",
+                  "bf16", "asimd", "sve")
 
 
 def time_steps(optimiser: SelfDeblurOptimiser, steps: int) -> float:
@@ -44,61 +55,89 @@ def time_steps(optimiser: SelfDeblurOptimiser, steps: int) -> float:
     return (time.perf_counter() - started) / steps
 
 
+def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: int) -> float:
+    """The CLI's own optimisation time per iteration on ``blurry`` (paper profile, default precision)."""
+    with tempfile.TemporaryDirectory() as folder:
+        image = Path(folder) / "blurry.png"
+        storage.save_image(image, blurry)
+        subprocess.run([sys.executable, "-m", "deblur_core", "selfdeblur", str(image), "--kernel-size", str(kernel_size),
+                        "--profile", "paper", "--iterations", str(iterations), "--out", str(Path(folder) / "out")],
+                       check=True, capture_output=True, text=True, env={**os.environ, "DEBLUR_PROGRESS": "0"})
+        history = np.genfromtxt(Path(folder) / "out" / "history.csv", delimiter=",", names=True)
+    # the first iterations build oneDNN's kernels: skip them, as the in-process timing does
+    seconds = history["seconds"]
+    return float((seconds[-1] - seconds[1]) / (len(seconds) - 2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=255, help="blurry image side for the timing")
     parser.add_argument("--kernel-size", type=int, default=27)
     parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
-    parser.add_argument("--steps", type=int, default=2, help="iterations per round and variant")
-    parser.add_argument("--accuracy-iterations", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=2, help="iterations per round and path")
+    parser.add_argument("--cli-iterations", type=int, default=8, help="0 skips the CLI timing")
+    parser.add_argument("--accuracy-iterations", type=int, default=500, help="0 skips the accuracy runs")
     parser.add_argument("--accuracy-crop", type=int, default=127,
                         help="crop side of the accuracy case (0: whole 255 px image)")
     args = parser.parse_args()
 
     default = select_precision()
+    flags = cpu_flags() or set()
+    native = cpu_native_bf16()
+    print(f"CPU: {cpu_model()}; {torch.get_num_threads()} threads; torch {torch.__version__}")
+    print(f"flags: {' '.join(f for f in RELEVANT_FLAGS if f in flags) or 'unknown'}; "
+          f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset)')}; native bf16: {native}; "
+          f"default path: {default.name}")
+
     rng = np.random.default_rng(0)
     blurry = rng.random((args.size, args.size))
     k = args.kernel_size
     optimisers = {}
-    for name, precision in (("float32", "float32"), ("default", "auto")):
-        config = SelfDeblurConfig(kernel_size=(k, k), iterations=10_000, precision=precision)
-        optimisers[name] = SelfDeblurOptimiser(blurry, config, 0.0, select_precision(precision=precision))
+    for name in PATHS:
+        precision = select_precision(precision="auto" if name == "default" else name)
+        config = SelfDeblurConfig(kernel_size=(k, k), iterations=10_000, precision=precision.name)
+        optimisers[name] = SelfDeblurOptimiser(blurry, config, 0.0, precision)
         time_steps(optimisers[name], 2)  # warm-up: allocator, oneDNN primitive caches
     times = {name: [] for name in optimisers}
     for _ in range(args.rounds):
         for name, optimiser in optimisers.items():
             times[name].append(time_steps(optimiser, args.steps))
     median = {name: statistics.median(values) for name, values in times.items()}
+    cli = cli_seconds_per_iteration(blurry, k, args.cli_iterations) if args.cli_iterations > 2 else float("nan")
+
+    print(f"\nSelfDeblur-J iteration, {args.size}x{args.size} image, {k}x{k} kernel, G_x 128 channels")
+    print(f"{'path':<24} {'s / iteration':>14} {'vs float32':>11}   rounds (s)")
+    for name in PATHS:
+        label = f"default ({default.name})" if name == "default" else name
+        rounds = ", ".join(f"{t:.3f}" for t in times[name])
+        print(f"{label:<24} {median[name]:>14.3f} {median['float32'] / median[name]:>10.2f}x   {rounds}")
+    if np.isfinite(cli):
+        print(f"{'CLI (subprocess)':<24} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
+              f"{cli / median['default']:.2f}x the default path's time")
     speedup = median["float32"] / median["default"]
 
-    cases = levin_like_benchmark(ROOT / "data" / "cache")
-    case = crop_case(next(c for c in cases if c.kernel.shape[0] == 27), args.accuracy_crop or None)
-    _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
     psnrs = {}
-    for name, precision in (("float32", "float32"), ("default", "auto")):
-        config = SelfDeblurConfig(kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations,
-                                  precision=precision)
-        result = run_selfdeblur(case.blurry, config, cache_dir=ROOT / "data" / "cache" / "selfdeblur",
-                                progress=False, description=f"{name} accuracy run")
-        psnrs[name] = score(result.latent, case.sharp, reference_sse).psnr
-    blurry_psnr = score(case.blurry, case.sharp, reference_sse).psnr
-
-    print(f"SelfDeblur-J iteration, {args.size}x{args.size} image, {k}x{k} kernel, G_x 128 channels, "
-          f"{torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
-    print(f"{'path':<10} {'precision':<20} {'s / iteration':>14} {'rounds (s)':>40}")
-    for name, precision in (("float32", "float32"), ("default", default.name)):
-        rounds = ", ".join(f"{t:.3f}" for t in times[name])
-        print(f"{name:<10} {precision:<20} {median[name]:>14.3f} {rounds:>40}")
-    print(f"speed-up of the default path: {speedup:.2f}x")
-    print(f"accuracy on {case.name} ({case.blurry.shape[0]} px, kernel {case.estimation_size} px), "
-          f"{args.accuracy_iterations} iterations: float32 {psnrs['float32']:.2f} dB, default {psnrs['default']:.2f} dB, "
-          f"blurry input {blurry_psnr:.2f} dB")
+    if args.accuracy_iterations:
+        cases = levin_like_benchmark(ROOT / "data" / "cache")
+        case = crop_case(next(c for c in cases if c.kernel.shape[0] == 27), args.accuracy_crop or None)
+        _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
+        for name, precision in (("float32", "float32"), ("default", "auto")):
+            config = SelfDeblurConfig(kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations,
+                                      precision=precision)
+            result = run_selfdeblur(case.blurry, config, cache_dir=ROOT / "data" / "cache" / "selfdeblur",
+                                    progress=False, description=f"{name} accuracy run")
+            psnrs[name] = score(result.latent, case.sharp, reference_sse).psnr
+        print(f"\naccuracy on {case.name} ({case.blurry.shape[0]} px, kernel {case.estimation_size} px), "
+              f"{args.accuracy_iterations} iterations: float32 {psnrs['float32']:.2f} dB, "
+              f"default {psnrs['default']:.2f} dB, blurry input {score(case.blurry, case.sharp, reference_sse).psnr:.2f} dB")
     print(json.dumps({
-        "speedup": round(speedup, 3), "float32_s_per_iteration": round(median["float32"], 4),
-        "default_s_per_iteration": round(median["default"], 4), "default_precision": default.name,
-        "psnr_float32_db": round(psnrs["float32"], 3), "psnr_default_db": round(psnrs["default"], 3),
-        "psnr_drop_db": round(psnrs["float32"] - psnrs["default"], 3),
-        "accuracy_iterations": args.accuracy_iterations, "accuracy_case": case.name,
+        "speedup": round(speedup, 3), "psnr_drop_db": round(psnrs["float32"] - psnrs["default"], 3) if psnrs else None,
+        "cpu_native_bf16": bool(native), "default_precision": default.name, "cpu": cpu_model(),
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+        **{f"{name}_s_per_iteration": round(median[name], 4) for name in PATHS},
+        "cli_s_per_iteration": round(cli, 4) if np.isfinite(cli) else None,
+        "cli_over_default": round(cli / median["default"], 3) if np.isfinite(cli) else None,
+        "accuracy_iterations": args.accuracy_iterations,
     }))
 
 

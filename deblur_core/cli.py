@@ -24,6 +24,7 @@ import numpy as np
 from . import __version__, storage
 from .data.io import read_colour, read_image, to_grey
 from .deconv import deconvolve_hyper_laplacian
+from .device import PRECISIONS, select_precision
 from .kernels import check_kernel_size
 from .metrics import compare_up_to_shift
 from .profiles import PROFILES, profile_settings
@@ -51,7 +52,7 @@ def command_selfdeblur(args) -> str:
     settings = profile_settings("selfdeblur", args.profile)
     iterations = args.iterations or settings["iterations"]
     config = SelfDeblurConfig(kernel_size=(size, size), iterations=iterations, mode=args.mode, seed=args.seed,
-                              channels=settings["channels"])
+                              channels=settings["channels"], precision=args.precision)
     out = Path(args.out) if args.out else Path("selfdeblur_out") / Path(args.blurry).stem
     started = time.perf_counter()
     result = run_selfdeblur(grey, config, cache_dir=out / ".cache", description=f"SelfDeblur {Path(args.blurry).name}")
@@ -67,9 +68,10 @@ def command_selfdeblur(args) -> str:
     storage.write_text(out / "history.csv", result.history.to_csv(index=False))
     seconds = time.perf_counter() - started
     cached = " (loaded from cache)" if result.from_cache else ""
+    per_iteration = result.seconds / iterations
     return (f"SelfDeblur-{args.mode[0].upper()} {Path(args.blurry).name}: {iterations} iterations, "
             f"{size}x{size} kernel, final loss {result.history['loss'].iloc[-1]:.3g}, "
-            f"{seconds:.1f} s{cached} -> {out}/latent.png, kernel.png, kernel.npy, history.csv")
+            f"{seconds:.1f} s{cached} ({per_iteration:.3f} s/iteration optimising, {select_precision(precision=args.precision).name}) -> {out}/latent.png, kernel.png, kernel.npy, history.csv")
 
 
 def _parse_window(text: str, shape) -> tuple[int, int, int, int]:
@@ -179,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--profile", choices=PROFILES, default="quick")
     sd.add_argument("--out", default=None, help="output folder (default selfdeblur_out/<image name>)")
     sd.add_argument("--seed", type=int, default=0)
+    sd.add_argument("--precision", choices=PRECISIONS, default="auto",
+                    help="auto: bf16 only where the hardware computes it natively (see deblur_core.device)")
     sd.set_defaults(handler=command_selfdeblur)
 
     ek = commands.add_parser("estimate-kernel", help="blind kernel estimate (L0 + dark channel) of an image or window")

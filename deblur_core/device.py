@@ -2,16 +2,22 @@
 
 The device is CUDA if present, then Apple's MPS, then the CPU. Reduced precision
 (bfloat16 autocast with channels-last tensors) is used for the big convolutional
-networks where the hardware runs it natively: CUDA GPUs with bf16 support and CPUs
-with AVX-512 BF16 or AMX. ``benchmarks/selfdeblur_speed.py`` measures what this
-buys against plain float32.
+networks only where the hardware computes it natively: CUDA GPUs of compute
+capability 8.0 or later, and CPUs with AVX-512 BF16 or AMX (read from the CPU's
+flags; where they cannot be read, a one-time measured probe cached per machine).
+Everywhere else the CPU runs float32 with channels-last tensors.
+``benchmarks/selfdeblur_speed.py`` measures each choice against plain float32.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import platform
 import random
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -32,13 +38,134 @@ def select_device(preferred: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
-def bf16_is_fast(device: torch.device) -> bool:
-    """Whether ``device`` has native bfloat16 matrix units (not just emulation)."""
+# oneDNN ISA levels (ONEDNN_MAX_CPU_ISA) that include native bf16 instructions
+_BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX",
+              "AVX10_1_512_AMX_FP16", "AVX10_2_512_AMX_2", "ALL", "DEFAULT")
+_X86_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+PROBE_CACHE_ENV = "DEBLUR_CACHE_DIR"
+
+
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags (``/proc/cpuinfo`` on Linux, ``sysctl`` on macOS); ``None`` if unknown."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features"):
+                    return set(value.split())
+    except OSError:
+        pass
+    if platform.system() == "Darwin":
+        try:
+            answer = subprocess.run(["sysctl", "-n", "hw.optional.arm.FEAT_BF16"], capture_output=True,
+                                    text=True, timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return {"bf16"} if answer == "1" else set() if answer == "0" else None
+    return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as ``lscpu`` prints it (falls back to ``platform.processor()``)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_native_bf16(flags: set[str] | None = None, max_isa: str | None = None) -> bool | None:
+    """Whether the CPU computes bfloat16 in hardware: ``True``, ``False``, or ``None`` when unknown.
+
+    x86 needs AVX-512 BF16 or AMX-BF16 (Cooper Lake, Sapphire Rapids, Zen 4 and later);
+    AVX-512 alone only *emulates* bf16, at about a third of the float32 speed. ARM needs
+    the BF16 extension. ``ONEDNN_MAX_CPU_ISA`` capped below the bf16 level counts as no.
+
+    Examples
+    --------
+    >>> cpu_native_bf16({"avx2", "avx512f", "avx512bw"})
+    False
+    >>> cpu_native_bf16({"avx512f", "amx_bf16"}), cpu_native_bf16({"avx512f", "amx_bf16"}, max_isa="AVX512_CORE")
+    (True, False)
+    """
+    flags = cpu_flags() if flags is None else flags
+    if flags is None:
+        return None
+    max_isa = os.environ.get("ONEDNN_MAX_CPU_ISA") if max_isa is None else max_isa
+    if any(f in flags for f in _X86_BF16_FLAGS):
+        return not max_isa or max_isa.upper() in _BF16_ISAS
+    return "bf16" in flags
+
+
+def _probe_cache_file() -> Path:
+    base = os.environ.get(PROBE_CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "deblur-companion" / "bf16_probe.json"
+
+
+def measure_bf16_speedup(repeats: int = 3) -> float:
+    """Time a small convolutional forward and backward pass in bf16 and float32 on the CPU;
+    return float32 time / bf16 time (above 1: bf16 is faster)."""
+    import time
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.LeakyReLU(0.2),
+                              torch.nn.Conv2d(64, 64, 3, padding=1)).to(memory_format=torch.channels_last)
+    x = torch.rand(1, 64, 96, 96).to(memory_format=torch.channels_last)
+
+    def seconds(dtype):
+        context = torch.autocast("cpu", dtype=dtype) if dtype is not None else contextlib.nullcontext()
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first pass builds oneDNN's kernels
+            started = time.perf_counter()
+            with context:
+                net(x).float().sum().backward()
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    return seconds(None) / seconds(torch.bfloat16)
+
+
+def probed_bf16_is_fast() -> bool:
+    """A one-time measured probe (:func:`measure_bf16_speedup`), cached per CPU model and torch version."""
+    cache = _probe_cache_file()
+    key = f"{cpu_model()}|torch {torch.__version__}|{os.environ.get('ONEDNN_MAX_CPU_ISA', '')}"
+    known = {}
+    try:
+        known = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        pass
+    if key not in known:
+        known[key] = measure_bf16_speedup()
+        try:
+            from .storage import write_json
+
+            write_json(cache, known)
+        except OSError:
+            pass  # a read-only home only costs a probe per process
+    return known[key] > 1.2
+
+
+def bf16_is_fast(device: torch.device, flags: set[str] | None = None) -> bool:
+    """Whether ``device`` computes bfloat16 natively (never an emulated format).
+
+    CUDA: compute capability 8.0 or later (``torch.cuda.is_bf16_supported`` without
+    emulation). CPU: the feature flags (:func:`cpu_native_bf16`); where they cannot be
+    read, a measured probe cached per machine. oneDNN's own "bf16 supported" answer
+    is not used: it says yes on every AVX-512 CPU, including those that emulate it.
+    """
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.is_bf16_supported(including_emulation=False)
     if device.type == "cpu":
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        native = cpu_native_bf16(flags)
+        return probed_bf16_is_fast() if native is None else native
     return False
+
+
+PRECISIONS = ("auto", "float32", "float32-channels-last", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -51,7 +178,9 @@ class Precision:
 
     @property
     def name(self) -> str:
-        return "float32" if self.autocast_dtype is None else "bfloat16-autocast"
+        if self.autocast_dtype is not None:
+            return "bfloat16-autocast"
+        return "float32-channels-last" if self.channels_last else "float32"
 
     def autocast(self):
         """Context that runs the enclosed network code in the reduced precision."""
@@ -67,21 +196,39 @@ class Precision:
         return moved
 
 
-def select_precision(device: torch.device | None = None, precision: str = "auto") -> Precision:
-    """``'auto'`` (bf16 where fast, else float32), ``'float32'`` or ``'bfloat16'``.
+def select_precision(device: torch.device | None = None, precision: str = "auto", *,
+                     flags: set[str] | None = None) -> Precision:
+    """One of :data:`PRECISIONS`; ``$DEBLUR_PRECISION`` overrides ``'auto'``.
 
-    ``$DEBLUR_PRECISION`` overrides ``'auto'``.
+    ``'auto'`` picks bfloat16 autocast with channels-last tensors where the hardware
+    computes bf16 natively (:func:`bf16_is_fast`), else float32 with channels-last
+    tensors on the CPU (faster than NCHW for the convolutional networks here:
+    ``benchmarks/selfdeblur_speed.py`` measures it) and plain float32 elsewhere.
+    ``flags`` stands in for the CPU's feature flags (tests).
+
+    Examples
+    --------
+    >>> cpu = torch.device("cpu")
+    >>> select_precision(cpu, flags={"avx512f", "avx512bw"}).name
+    'float32-channels-last'
+    >>> select_precision(cpu, flags={"avx512f", "avx512_bf16"}).name
+    'bfloat16-autocast'
     """
     device = device or select_device()
     if precision == "auto":
         precision = os.environ.get(PRECISION_ENV, "auto")
     if precision == "auto":
-        precision = "bfloat16" if bf16_is_fast(device) else "float32"
+        if bf16_is_fast(device, flags):
+            precision = "bfloat16"
+        else:
+            precision = "float32-channels-last" if device.type == "cpu" else "float32"
     if precision == "float32":
         return Precision(device, None, channels_last=False)
+    if precision == "float32-channels-last":
+        return Precision(device, None, channels_last=True)
     if precision == "bfloat16":
         return Precision(device, torch.bfloat16, channels_last=device.type != "mps")
-    raise ValueError(f"unknown precision {precision!r}; use 'auto', 'float32' or 'bfloat16'")
+    raise ValueError(f"unknown precision {precision!r}; use one of {', '.join(map(repr, PRECISIONS))}")
 
 
 def seed_everything(seed: int) -> torch.Generator:

@@ -51,3 +51,66 @@ def test_kernel_generator_never_runs_in_bfloat16():
                                     select_precision(torch.device("cpu"), "bfloat16"))
     with torch.no_grad():
         assert torch.equal(optimiser._kernel(), optimiser.kernel_net(optimiser.z_kernel))
+
+
+SKYLAKE = {"avx2", "avx512f", "avx512bw", "avx512vl", "avx512_vnni"}
+SAPPHIRE_RAPIDS = SKYLAKE | {"avx512_bf16", "amx_bf16", "amx_tile"}
+
+
+def test_emulated_bf16_is_never_chosen(monkeypatch):
+    monkeypatch.delenv("DEBLUR_PRECISION", raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    cpu = torch.device("cpu")
+    # oneDNN reports bf16 "supported" on every AVX-512 CPU; the decision must not ask it
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    assert select_precision(cpu, flags=SKYLAKE).name == "float32-channels-last"
+    assert select_precision(cpu, flags=SAPPHIRE_RAPIDS).name == "bfloat16-autocast"
+    assert select_precision(cpu, flags={"fp", "asimd", "bf16"}).name == "bfloat16-autocast"  # ARM with BF16
+    assert select_precision(cpu, flags={"fp", "asimd"}).name == "float32-channels-last"
+
+
+def test_isa_cap_below_bf16_counts_as_no_native_bf16(monkeypatch):
+    from deblur_core.device import cpu_native_bf16
+
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE")
+    assert cpu_native_bf16(SAPPHIRE_RAPIDS) is False
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX")
+    assert cpu_native_bf16(SAPPHIRE_RAPIDS) is True
+
+
+def test_unknown_flags_fall_back_to_a_cached_probe(monkeypatch, tmp_path):
+    from deblur_core import device
+
+    monkeypatch.setenv("DEBLUR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(device, "cpu_flags", lambda: None)
+    calls = []
+
+    def slow_bf16():
+        calls.append(1)
+        return 0.4
+
+    monkeypatch.setattr(device, "measure_bf16_speedup", slow_bf16)
+    cpu = torch.device("cpu")
+    assert device.select_precision(cpu).name == "float32-channels-last"
+    assert device.select_precision(cpu).name == "float32-channels-last"
+    assert len(calls) == 1 and (tmp_path / "deblur-companion" / "bf16_probe.json").exists()
+
+
+def test_cuda_asks_for_native_bf16_only(monkeypatch):
+    from deblur_core import device
+
+    asked = {}
+
+    def supported(including_emulation=True):
+        asked["emulation"] = including_emulation
+        return False
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
+    assert device.bf16_is_fast(torch.device("cuda")) is False and asked == {"emulation": False}
+
+
+def test_float32_channels_last_is_offered():
+    p = select_precision(torch.device("cpu"), "float32-channels-last")
+    assert p.autocast_dtype is None and p.channels_last
+    x = p.prepare(torch.rand(1, 3, 8, 8))
+    assert x.is_contiguous(memory_format=torch.channels_last)
