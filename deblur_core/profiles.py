@@ -3,6 +3,9 @@
 =========  ==================================================================
 ``smoke``  CI: every code path once, seconds to a few minutes per notebook.
 ``quick``  the default: a laptop CPU (2 cores), at most 10 minutes per notebook.
+``long``   about an hour per notebook on 2 CPU cores, sized so that the papers' claims
+           can show (paired samples enough for a bootstrap CI); results are committed
+           under ``figures/long/``.
 ``paper``  the paper's own settings, for a GPU.
 =========  ==================================================================
 
@@ -19,8 +22,10 @@ from __future__ import annotations
 
 import os
 
-PROFILES = ("smoke", "quick", "paper")
+PROFILES = ("smoke", "quick", "long", "paper")
 PROFILE_ENV = "DEBLUR_PROFILE"
+# wall-clock budget per notebook on 2 CPU cores, in minutes (None: no CPU budget; paper is for a GPU)
+BUDGET_MINUTES = {"smoke": 3, "quick": 10, "long": 60, "paper": None}
 DEFAULT_PROFILE = "quick"
 
 # split by sharp image (region-selection notebook): every category in training, unseen images in test
@@ -37,15 +42,22 @@ _SETTINGS = {
         # scale: resolution of the Levin-like benchmark (0.5: 127 px images, half-size kernels)
         "paper": {
             "iterations": 5000, "channels": 128, "scale": 1.0, "crop": None,
-            "cases": "all", "snapshot_count": 16, "eval_every": 100,
+            "cases": "all", "seeds": (0,), "oversize_factor": 1.5, "snapshot_count": 16, "eval_every": 100,
+        },
+        "long": {
+            # 4 cases x 2 seeds = 8 paired samples per claim, each image once; 48 runs of about
+            # 80-140 s each (2 cores, bf16) fill about 80 minutes at 800 iterations
+            "iterations": 800, "channels": 64, "scale": 0.5, "crop": None,
+            "cases": [(1, 1), (2, 3), (3, 5), (4, 7)], "seeds": (0, 1), "oversize_factor": 1.5,
+            "snapshot_count": 12, "eval_every": 20,
         },
         "quick": {
             "iterations": 1000, "channels": 64, "scale": 0.5, "crop": None,
-            "cases": [(1, 1)], "snapshot_count": 12, "eval_every": 20,
+            "cases": [(1, 1)], "seeds": (0,), "oversize_factor": None, "snapshot_count": 12, "eval_every": 20,
         },
         "smoke": {
             "iterations": 12, "channels": 16, "scale": 0.5, "crop": 63,
-            "cases": [(1, 5)], "snapshot_count": 4, "eval_every": 4,
+            "cases": [(1, 5)], "seeds": (0, 1), "oversize_factor": 1.5, "snapshot_count": 4, "eval_every": 4,
         },
     },
     "regions": {
@@ -100,6 +112,11 @@ _SETTINGS = {
 }
 
 
+def sections_with(profile: str) -> list[str]:
+    """The sections (notebooks) that define ``profile``."""
+    return [section for section, by_profile in _SETTINGS.items() if profile in by_profile]
+
+
 def resolve_profile(profile: str | None = None) -> str:
     """``profile``, else ``$DEBLUR_PROFILE``, else ``'quick'``; checked against :data:`PROFILES`."""
     name = profile or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
@@ -123,6 +140,9 @@ def profile_settings(section: str, profile: str | None = None, **overrides) -> d
     if section not in _SETTINGS:
         raise ValueError(f"unknown section {section!r}; known: {', '.join(_SETTINGS)}")
     name = resolve_profile(profile)
+    if name not in _SETTINGS[section]:
+        raise ValueError(f"profile {name!r} is not defined for {section} yet; use one of "
+                         f"{', '.join(p for p in PROFILES if p in _SETTINGS[section])}")
     settings = dict(_SETTINGS[section][name])
     unknown = set(overrides) - set(settings)
     if unknown:
