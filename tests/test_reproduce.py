@@ -1,7 +1,8 @@
-from deblur_core.reproduce import notebooks, run_all, summary
+from deblur_core.profiles import BUDGET_MINUTES, sections_with
+from deblur_core.reproduce import NOTEBOOK_SECTIONS, notebooks, run_all, summary
 
 
-def test_every_notebook_runs_under_smoke_and_is_reported(tmp_path):
+def test_every_notebook_runs_under_smoke_and_is_reported(tmp_path, capfd):
     report = run_all("smoke", tmp_path)
     assert [name for name, _, _ in report] == [n.name for n in notebooks()]
     assert all(status == "ok" for _, _, status in report)
@@ -9,3 +10,21 @@ def test_every_notebook_runs_under_smoke_and_is_reported(tmp_path):
         assert (tmp_path / name).is_file()
     text = summary(report, "smoke", tmp_path)
     assert "03_selfdeblur.ipynb" in text and "table1_alternating_vs_joint.md" in text
+    assert f"of {BUDGET_MINUTES['smoke']} min" in text
+    printed = capfd.readouterr()
+    # kernels run on IPC transport: no plain-text TCP warning, and the notebooks' results reach the terminal
+    assert "without encryption" not in printed.out + printed.err
+    assert "[smoke]" in printed.out
+
+
+def test_every_notebook_names_its_profile_section():
+    assert set(NOTEBOOK_SECTIONS) == {n.name for n in notebooks()}
+
+
+def test_a_profile_missing_from_a_section_is_skipped_and_reported(tmp_path):
+    assert "selfdeblur" in sections_with("long")
+    report = [("01_region_selection.ipynb", 0.0, "skipped: profile 'long' is not defined for regions yet"),
+              ("03_selfdeblur.ipynb", 3000.0, "ok"), ("02_jdrl_ablation.ipynb", 4000.0, "ok")]
+    text = summary(report, "long", tmp_path)
+    assert "skipped: profile 'long'" in text
+    assert text.count("OVER BUDGET") == 1
