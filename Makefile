@@ -1,5 +1,6 @@
 # make reproduce : set up (once) and regenerate every table and figure (quick profile)
-# make test      : set up (once) and run unit tests, doctests and every notebook (smoke profile)
+# make test      : set up (once), check style (ruff) and run unit tests, doctests and every notebook (smoke profile)
+# make lint      : set up (once) and check style with ruff (lint and format; `make format` fixes what it can)
 # make lab       : set up (once) and open the notebooks in JupyterLab
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-0.1
 PROFILE ?= quick
 
-.PHONY: setup reproduce test lab clean-cache
+.PHONY: setup reproduce test lint format lab clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +24,16 @@ setup: $(STAMP)
 reproduce: setup
 	$(BIN)/python -m deblur_core reproduce --profile $(PROFILE)
 
-test: setup
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

@@ -16,6 +16,7 @@ Target: a JDRL (final) step costs at most 1.6x a baseline step. The last line is
 ``step_ratio_final_<paper|quick>`` (final / baseline), ``step_ratio_flow_only_<...>`` and the
 baseline's seconds per step.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,10 @@ TIMED = ("#1 baseline", "#4 w/o reblurring", "final")
 
 def measure(width: int, reblur_width: int, crop: int, batch: int, rounds: int) -> dict[str, float]:
     """Median seconds per step of each timed variant, interleaved rounds."""
-    pairs = [make_pair(name, seed=k, size=crop) for k, name in
-             zip(range(batch), ["astronaut", "coffee", "rocket", "motorcycle"] * batch)]
+    pairs = [
+        make_pair(name, seed=k, size=crop)
+        for k, name in zip(range(batch), ["astronaut", "coffee", "rocket", "motorcycle"] * batch)
+    ]
     blurry = torch.as_tensor(np.stack([p.blurry for p in pairs]).transpose(0, 3, 1, 2).copy())
     sharp = torch.as_tensor(np.stack([p.sharp for p in pairs]).transpose(0, 3, 1, 2).copy())
     config = JDRLConfig(width=width, reblur_width=reblur_width, crop=crop)
@@ -71,16 +74,20 @@ def main() -> None:
     args = parser.parse_args()
     # (label, UNet width, reblurring width, batch): the paper's widths, and the quick profile's
     settings = [("paper widths", 64, 64, 2), ("quick widths", 16, 16, 4)]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; crops of {args.crop} px, "
-          f"median of {args.rounds} rounds")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; crops of {args.crop} px, "
+        f"median of {args.rounds} rounds"
+    )
     print(f"{'networks':30s} {'variant':20s} {'s / step':>9s} {'vs baseline':>12s}")
     figures = {}
     for label, width, reblur_width, batch in settings:
         medians = measure(width, reblur_width, args.crop, batch, args.rounds)
         base = medians["#1 baseline"]
         for name in TIMED:
-            print(f"{label + f' ({width}/{reblur_width}, batch {batch})':30s} {name:20s} {medians[name]:9.3f} "
-                  f"{medians[name] / base:11.2f}x")
+            print(
+                f"{label + f' ({width}/{reblur_width}, batch {batch})':30s} {name:20s} {medians[name]:9.3f} "
+                f"{medians[name] / base:11.2f}x"
+            )
         key = label.split()[0]
         figures[f"step_ratio_final_{key}"] = round(medians["final"] / base, 3)
         figures[f"step_ratio_flow_only_{key}"] = round(medians["#4 w/o reblurring"] / base, 3)

@@ -20,6 +20,7 @@ on 2 CPU cores; a whole image in < 5 s.
 The last line is JSON with the keys ``mean_error_ratio``, ``share_error_ratio_le_3``,
 ``windows_per_s_batched``, ``windows_per_s_single`` and ``whole_image_s``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,9 @@ import torch
 
 from deblur_core.data.levin import levin_like_benchmark
 from deblur_core.deconv import deconvolve_hyper_laplacian
+from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.kernel_estimation import EstimatorConfig, estimate_kernels
 from deblur_core.kernels import kernel_similarity
-from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.progress import progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,18 +45,31 @@ PAN_SETTINGS = {"iterations_per_scale": 5, "beta_rate": 2.0, "conjugate_gradient
 
 
 def quality(cases, references: list[float], options: dict, label: str) -> dict:
-    """Estimate every case's kernel with ``options``; ``references`` are the true-kernel errors (the ratio's denominators)."""
+    """Estimate every case's kernel with ``options``.
+
+    ``references`` are the true-kernel errors (the error ratio's denominators).
+    """
     rows = []
     for case, reference_sse in zip(progress_bar(cases, desc=f"quality ({label})"), references):
         started = time.perf_counter()
         kernel = estimate_kernels(case.blurry[None], EstimatorConfig(case.estimation_size, **options))[0]
         seconds = time.perf_counter() - started
         ratio = score(deconvolve_hyper_laplacian(case.blurry, kernel), case.sharp, reference_sse).error_ratio
-        rows.append({"case": case.name, "error ratio": ratio, "similarity": kernel_similarity(case.kernel, kernel),
-                     "seconds": seconds})
+        rows.append(
+            {
+                "case": case.name,
+                "error ratio": ratio,
+                "similarity": kernel_similarity(case.kernel, kernel),
+                "seconds": seconds,
+            }
+        )
     ratios = np.array([r["error ratio"] for r in rows])
-    return {"rows": rows, "mean_error_ratio": float(ratios.mean()), "share_le_3": float((ratios <= 3).mean()),
-            "worst": max(rows, key=lambda r: r["error ratio"])}
+    return {
+        "rows": rows,
+        "mean_error_ratio": float(ratios.mean()),
+        "share_le_3": float((ratios <= 3).mean()),
+        "worst": max(rows, key=lambda r: r["error ratio"]),
+    }
 
 
 def throughput(windows: np.ndarray, rounds: int) -> tuple[float, float]:
@@ -81,8 +95,10 @@ def main() -> None:
     args = parser.parse_args()
 
     cases = levin_like_benchmark(ROOT / "data" / "cache")
-    print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
 
     # deconvolution with the true kernel is the same for every setting: computed once per case
     references = [known_kernel_reference(case.blurry, case.sharp, case.kernel)[1] for case in cases]
@@ -94,14 +110,20 @@ def main() -> None:
     print(f"{'settings':40s} {'mean ER':>8s} {'ER <= 3':>8s} {'mean sim.':>9s} {'s/image':>8s}  worst case")
     for label, result in results.items():
         rows = result["rows"]
-        print(f"{label:40s} {result['mean_error_ratio']:8.2f} {result['share_le_3']:8.0%} "
-              f"{np.mean([r['similarity'] for r in rows]):9.3f} {np.mean([r['seconds'] for r in rows]):8.2f}  "
-              f"{result['worst']['case']} ({result['worst']['error ratio']:.2f})")
+        print(
+            f"{label:40s} {result['mean_error_ratio']:8.2f} {result['share_le_3']:8.0%} "
+            f"{np.mean([r['similarity'] for r in rows]):9.3f} {np.mean([r['seconds'] for r in rows]):8.2f}  "
+            f"{result['worst']['case']} ({result['worst']['error ratio']:.2f})"
+        )
 
     rng = np.random.default_rng(0)
     sources = [c.blurry for c in cases if c.kernel_id == 4]  # the 27 px kernel
-    windows = np.stack([sources[i % len(sources)][y:y + 228, x:x + 228]
-                        for i, (y, x) in enumerate(rng.integers(0, 255 - 228 + 1, size=(args.windows, 2)))])
+    windows = np.stack(
+        [
+            sources[i % len(sources)][y : y + 228, x : x + 228]
+            for i, (y, x) in enumerate(rng.integers(0, 255 - 228 + 1, size=(args.windows, 2)))
+        ]
+    )
     per_s_batched, per_s_single = throughput(windows, args.rounds)
     whole = [c for c in cases if c.kernel_id == 4][0]
     started = time.perf_counter()

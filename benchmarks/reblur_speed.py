@@ -18,6 +18,7 @@ Targets: at 256² and 512², fast is >= 2.5x faster and uses <= 0.5x the referen
 memory. The last line is JSON with ``speedup_<size>`` and ``memory_ratio_<size>`` (fast
 over reference) for each size.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,9 @@ def forward_backward(function, tensors) -> float:
 
 
 def peak_memory_mb(size: int, name: str) -> float:
-    result = subprocess.run([sys.executable, "-c", _MEMORY_PROBE, str(size), name], check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, str(size), name], check=True, capture_output=True, text=True
+    )
     return float(result.stdout.strip())
 
 
@@ -90,8 +92,10 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256, 512])
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, m = {LEVELS}, 3 channels, float32")
-    print(f"{'size':>6s} {'reference s':>12s} {'fast s':>8s} {'speed-up':>9s} {'reference MB':>13s} "
-          f"{'fast MB':>8s} {'memory ratio':>13s}")
+    print(
+        f"{'size':>6s} {'reference s':>12s} {'fast s':>8s} {'speed-up':>9s} {'reference MB':>13s} "
+        f"{'fast MB':>8s} {'memory ratio':>13s}"
+    )
     figures = {}
     for size in args.sizes:
         tensors = inputs(size)
@@ -103,8 +107,10 @@ def main() -> None:
         reference_s, fast_s = (statistics.median(times[n]) for n in ("reference", "fast"))
         reference_mb, fast_mb = (peak_memory_mb(size, n) for n in ("reference", "fast"))
         speedup, ratio = reference_s / fast_s, fast_mb / reference_mb
-        print(f"{size:>5d}² {reference_s:12.3f} {fast_s:8.3f} {speedup:8.1f}x {reference_mb:13.0f} "
-              f"{fast_mb:8.0f} {ratio:13.3f}")
+        print(
+            f"{size:>5d}² {reference_s:12.3f} {fast_s:8.3f} {speedup:8.1f}x {reference_mb:13.0f} "
+            f"{fast_mb:8.0f} {ratio:13.3f}"
+        )
         figures[f"speedup_{size}"] = round(speedup, 3)
         figures[f"memory_ratio_{size}"] = round(ratio, 4)
     print(json.dumps(figures))

@@ -17,6 +17,7 @@ with ``notebooks/03_selfdeblur.ipynb`` and a second call of this script takes se
 Ends with one JSON line: PSNR (dB) and kernel similarity per variant, and the
 blurry inputs' PSNR.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,7 +44,7 @@ VARIANTS = {  # name: (image source, SelfDeblurConfig overrides)
 
 
 def quick_case(source: str):
-    (image_id, kernel_id), = QUICK["cases"]
+    ((image_id, kernel_id),) = QUICK["cases"]
     if source == "half scale":
         cases = levin_like_benchmark(ROOT / "data" / "cache", scale=QUICK["scale"])
         size = None
@@ -64,19 +65,37 @@ def main() -> None:
         blurry_psnr = score(case.blurry, case.sharp, reference_sse).psnr
         blurry_scores[source] = round(blurry_psnr, 3)
         settings = {"iterations": QUICK["iterations"], "channels": QUICK["channels"], **overrides}
-        config = SelfDeblurConfig(kernel_size=(case.estimation_size,) * 2, snapshot_count=QUICK["snapshot_count"],
-                                  eval_every=QUICK["eval_every"], **settings)
-        result = run_selfdeblur(case.blurry, config, sharp=case.sharp, true_kernel=case.kernel,
-                                cache_dir=ROOT / "data" / "cache" / "selfdeblur", description=name)
+        config = SelfDeblurConfig(
+            kernel_size=(case.estimation_size,) * 2,
+            snapshot_count=QUICK["snapshot_count"],
+            eval_every=QUICK["eval_every"],
+            **settings,
+        )
+        result = run_selfdeblur(
+            case.blurry,
+            config,
+            sharp=case.sharp,
+            true_kernel=case.kernel,
+            cache_dir=ROOT / "data" / "cache" / "selfdeblur",
+            description=name,
+        )
         psnr = score(result.latent, case.sharp, reference_sse).psnr
         similarity = kernel_similarity(case.kernel, result.kernel)
         per_iteration = result.seconds / config.iterations
-        figures[name] = {"image": source, "iterations": config.iterations, "channels": config.channels,
-                         "psnr_db": round(psnr, 3), "kernel_similarity": round(similarity, 4),
-                         "s_per_iteration": round(per_iteration, 4)}
+        figures[name] = {
+            "image": source,
+            "iterations": config.iterations,
+            "channels": config.channels,
+            "psnr_db": round(psnr, 3),
+            "kernel_similarity": round(similarity, 4),
+            "s_per_iteration": round(per_iteration, 4),
+        }
         print(f"{name:<44} {source:<11} {blurry_psnr:>7.2f} {psnr:>7.2f} {similarity:>7.3f} {per_iteration:>8.3f}")
-    print(json.dumps({"case": "im{}_kernel{}".format(*QUICK["cases"][0]), "blurry_psnr_db": blurry_scores,
-                      "variants": figures}))
+    print(
+        json.dumps(
+            {"case": "im{}_kernel{}".format(*QUICK["cases"][0]), "blurry_psnr_db": blurry_scores, "variants": figures}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ runs go through the notebooks' run cache, so a second benchmark skips them).
 The last line is JSON: ``speedup`` (float32 time / default time), ``psnr_drop_db``
 (float32 PSNR minus default PSNR), ``cpu_native_bf16`` and the times of every path.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,19 @@ from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser, run_se
 
 ROOT = Path(__file__).resolve().parents[1]
 PATHS = ("float32", "float32-channels-last", "bfloat16", "default")
-RELEVANT_FLAGS = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile", "avx512_fp16",
-                  "bf16", "asimd", "sve")
+RELEVANT_FLAGS = (
+    "avx2",
+    "fma",
+    "avx512f",
+    "avx512_vnni",
+    "avx512_bf16",
+    "amx_bf16",
+    "amx_tile",
+    "avx512_fp16",
+    "bf16",
+    "asimd",
+    "sve",
+)
 
 
 def time_steps(optimiser: SelfDeblurOptimiser, steps: int) -> float:
@@ -60,9 +72,27 @@ def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: 
     with tempfile.TemporaryDirectory() as folder:
         image = Path(folder) / "blurry.png"
         storage.save_image(image, blurry)
-        subprocess.run([sys.executable, "-m", "deblur_core", "selfdeblur", str(image), "--kernel-size", str(kernel_size),
-                        "--profile", "paper", "--iterations", str(iterations), "--out", str(Path(folder) / "out")],
-                       check=True, capture_output=True, text=True, env={**os.environ, "DEBLUR_PROGRESS": "0"})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "deblur_core",
+                "selfdeblur",
+                str(image),
+                "--kernel-size",
+                str(kernel_size),
+                "--profile",
+                "paper",
+                "--iterations",
+                str(iterations),
+                "--out",
+                str(Path(folder) / "out"),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DEBLUR_PROGRESS": "0"},
+        )
         history = np.genfromtxt(Path(folder) / "out" / "history.csv", delimiter=",", names=True)
     # the first iterations build oneDNN's kernels: skip them, as the in-process timing does
     seconds = history["seconds"]
@@ -77,17 +107,20 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2, help="iterations per round and path")
     parser.add_argument("--cli-iterations", type=int, default=8, help="0 skips the CLI timing")
     parser.add_argument("--accuracy-iterations", type=int, default=500, help="0 skips the accuracy runs")
-    parser.add_argument("--accuracy-crop", type=int, default=127,
-                        help="crop side of the accuracy case (0: whole 255 px image)")
+    parser.add_argument(
+        "--accuracy-crop", type=int, default=127, help="crop side of the accuracy case (0: whole 255 px image)"
+    )
     args = parser.parse_args()
 
     default = select_precision()
     flags = cpu_flags() or set()
     native = cpu_native_bf16()
     print(f"CPU: {cpu_model()}; {torch.get_num_threads()} threads; torch {torch.__version__}")
-    print(f"flags: {' '.join(f for f in RELEVANT_FLAGS if f in flags) or 'unknown'}; "
-          f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset)')}; native bf16: {native}; "
-          f"default path: {default.name}")
+    print(
+        f"flags: {' '.join(f for f in RELEVANT_FLAGS if f in flags) or 'unknown'}; "
+        f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset)')}; native bf16: {native}; "
+        f"default path: {default.name}"
+    )
 
     rng = np.random.default_rng(0)
     blurry = rng.random((args.size, args.size))
@@ -112,8 +145,10 @@ def main() -> None:
         rounds = ", ".join(f"{t:.3f}" for t in times[name])
         print(f"{label:<24} {median[name]:>14.3f} {median['float32'] / median[name]:>10.2f}x   {rounds}")
     if np.isfinite(cli):
-        print(f"{'CLI (subprocess)':<24} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
-              f"{cli / median['default']:.2f}x the default path's time")
+        print(
+            f"{'CLI (subprocess)':<24} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
+            f"{cli / median['default']:.2f}x the default path's time"
+        )
     speedup = median["float32"] / median["default"]
 
     psnrs = {}
@@ -122,23 +157,39 @@ def main() -> None:
         case = crop_case(next(c for c in cases if c.kernel.shape[0] == 27), args.accuracy_crop or None)
         _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
         for name, precision in (("float32", "float32"), ("default", "auto")):
-            config = SelfDeblurConfig(kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations,
-                                      precision=precision)
-            result = run_selfdeblur(case.blurry, config, cache_dir=ROOT / "data" / "cache" / "selfdeblur",
-                                    progress=False, description=f"{name} accuracy run")
+            config = SelfDeblurConfig(
+                kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations, precision=precision
+            )
+            result = run_selfdeblur(
+                case.blurry,
+                config,
+                cache_dir=ROOT / "data" / "cache" / "selfdeblur",
+                progress=False,
+                description=f"{name} accuracy run",
+            )
             psnrs[name] = score(result.latent, case.sharp, reference_sse).psnr
-        print(f"\naccuracy on {case.name} ({case.blurry.shape[0]} px, kernel {case.estimation_size} px), "
-              f"{args.accuracy_iterations} iterations: float32 {psnrs['float32']:.2f} dB, "
-              f"default {psnrs['default']:.2f} dB, blurry input {score(case.blurry, case.sharp, reference_sse).psnr:.2f} dB")
-    print(json.dumps({
-        "speedup": round(speedup, 3), "psnr_drop_db": round(psnrs["float32"] - psnrs["default"], 3) if psnrs else None,
-        "cpu_native_bf16": bool(native), "default_precision": default.name, "cpu": cpu_model(),
-        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
-        **{f"{name}_s_per_iteration": round(median[name], 4) for name in PATHS},
-        "cli_s_per_iteration": round(cli, 4) if np.isfinite(cli) else None,
-        "cli_over_default": round(cli / median["default"], 3) if np.isfinite(cli) else None,
-        "accuracy_iterations": args.accuracy_iterations,
-    }))
+        print(
+            f"\naccuracy on {case.name} ({case.blurry.shape[0]} px, kernel {case.estimation_size} px), "
+            f"{args.accuracy_iterations} iterations: float32 {psnrs['float32']:.2f} dB, "
+            f"default {psnrs['default']:.2f} dB, "
+            f"blurry input {score(case.blurry, case.sharp, reference_sse).psnr:.2f} dB"
+        )
+    print(
+        json.dumps(
+            {
+                "speedup": round(speedup, 3),
+                "psnr_drop_db": round(psnrs["float32"] - psnrs["default"], 3) if psnrs else None,
+                "cpu_native_bf16": bool(native),
+                "default_precision": default.name,
+                "cpu": cpu_model(),
+                "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+                **{f"{name}_s_per_iteration": round(median[name], 4) for name in PATHS},
+                "cli_s_per_iteration": round(cli, 4) if np.isfinite(cli) else None,
+                "cli_over_default": round(cli / median["default"], 3) if np.isfinite(cli) else None,
+                "accuracy_iterations": args.accuracy_iterations,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,4 +13,5 @@ Subpackages and modules (each docstring names the paper section it implements):
 - ``profiles``: the smoke / quick / paper settings
 - ``device``, ``storage``, ``progress``: device and precision, atomic saving, progress bars
 """
+
 __version__ = "0.1.0"

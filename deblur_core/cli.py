@@ -12,6 +12,7 @@
 Errors in the input (unreadable file, even or too-large kernel, image smaller
 than the kernel, ...) end the program with a one-line message and exit status 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,12 +48,20 @@ def command_selfdeblur(args) -> str:
     check_kernel_size(size)
     largest = min(grey.shape) // 2
     if size > largest:
-        raise InputError(f"kernel size {size} is too large for a {grey.shape[1]}x{grey.shape[0]} image; "
-                         f"use at most {largest - (largest % 2 == 0)} (half the shorter side)")
+        raise InputError(
+            f"kernel size {size} is too large for a {grey.shape[1]}x{grey.shape[0]} image; "
+            f"use at most {largest - (largest % 2 == 0)} (half the shorter side)"
+        )
     settings = profile_settings("selfdeblur", args.profile)
     iterations = args.iterations or settings["iterations"]
-    config = SelfDeblurConfig(kernel_size=(size, size), iterations=iterations, mode=args.mode, seed=args.seed,
-                              channels=settings["channels"], precision=args.precision)
+    config = SelfDeblurConfig(
+        kernel_size=(size, size),
+        iterations=iterations,
+        mode=args.mode,
+        seed=args.seed,
+        channels=settings["channels"],
+        precision=args.precision,
+    )
     out = Path(args.out) if args.out else Path("selfdeblur_out") / Path(args.blurry).stem
     started = time.perf_counter()
     result = run_selfdeblur(grey, config, cache_dir=out / ".cache", description=f"SelfDeblur {Path(args.blurry).name}")
@@ -69,9 +78,12 @@ def command_selfdeblur(args) -> str:
     seconds = time.perf_counter() - started
     cached = " (loaded from cache)" if result.from_cache else ""
     per_iteration = result.seconds / iterations
-    return (f"SelfDeblur-{args.mode[0].upper()} {Path(args.blurry).name}: {iterations} iterations, "
-            f"{size}x{size} kernel, final loss {result.history['loss'].iloc[-1]:.3g}, "
-            f"{seconds:.1f} s{cached} ({per_iteration:.3f} s/iteration optimising, {select_precision(precision=args.precision).name}) -> {out}/latent.png, kernel.png, kernel.npy, history.csv")
+    return (
+        f"SelfDeblur-{args.mode[0].upper()} {Path(args.blurry).name}: {iterations} iterations, "
+        f"{size}x{size} kernel, final loss {result.history['loss'].iloc[-1]:.3g}, "
+        f"{seconds:.1f} s{cached} ({per_iteration:.3f} s/iteration optimising, "
+        f"{select_precision(precision=args.precision).name}) -> {out}/latent.png, kernel.png, kernel.npy, history.csv"
+    )
 
 
 def _parse_window(text: str, shape) -> tuple[int, int, int, int]:
@@ -81,8 +93,10 @@ def _parse_window(text: str, shape) -> tuple[int, int, int, int]:
         raise InputError(f"--window must be four integers X,Y,W,H (e.g. 10,20,228,228), got {text!r}") from None
     height, width = shape[:2]
     if x < 0 or y < 0 or w < 1 or h < 1 or x + w > width or y + h > height:
-        raise InputError(f"window {x},{y},{w},{h} does not fit in the {width}x{height} image; "
-                         "X+W must not exceed the width and Y+H the height")
+        raise InputError(
+            f"window {x},{y},{w},{h} does not fit in the {width}x{height} image; "
+            "X+W must not exceed the width and Y+H the height"
+        )
     return x, y, w, h
 
 
@@ -94,7 +108,7 @@ def command_estimate_kernel(args) -> str:
     where = "whole image"
     if args.window:
         x, y, w, h = _parse_window(args.window, grey.shape)
-        region = grey[y:y + h, x:x + w]
+        region = grey[y : y + h, x : x + w]
         where = f"window {x},{y},{w},{h}"
     check_kernel_size(args.kernel_size, region.shape)
     started = time.perf_counter()
@@ -103,8 +117,10 @@ def command_estimate_kernel(args) -> str:
     out = Path(args.out)
     storage.save_image(out, _kernel_view(kernel))
     storage.save_npy(out.with_suffix(".npy"), kernel)
-    return (f"{args.kernel_size}x{args.kernel_size} kernel from the {where} of {Path(args.blurry).name} "
-            f"in {seconds:.2f} s -> {out}, {out.with_suffix('.npy')}")
+    return (
+        f"{args.kernel_size}x{args.kernel_size} kernel from the {where} of {Path(args.blurry).name} "
+        f"in {seconds:.2f} s -> {out}, {out.with_suffix('.npy')}"
+    )
 
 
 def _selector_for(args):
@@ -112,15 +128,19 @@ def _selector_for(args):
 
     if args.selector == "cnn":
         if not args.checkpoint:
-            raise InputError("the cnn selector needs --checkpoint: notebook 01 trains one and saves "
-                             "runs/<profile>/region_classifier.pt (no pretrained weights ship with the package)")
+            raise InputError(
+                "the cnn selector needs --checkpoint: notebook 01 trains one and saves "
+                "runs/<profile>/region_classifier.pt (no pretrained weights ship with the package)"
+            )
         from .models.region_classifier import load_classifier
 
         return CNNSelector(load_classifier(args.checkpoint))
     if args.selector == "gabor":
         if not args.checkpoint:
-            raise InputError("the gabor selector needs --checkpoint: notebook 01 fits one and saves "
-                             "runs/<profile>/gabor_selector.npz")
+            raise InputError(
+                "the gabor selector needs --checkpoint: notebook 01 fits one and saves "
+                "runs/<profile>/gabor_selector.npz"
+            )
         with np.load(args.checkpoint) as state:
             return GaborSelector.from_state_dict(dict(state))
     if args.checkpoint:
@@ -134,9 +154,11 @@ def command_select_region(args) -> str:
     grey = to_grey(read_image(args.blurry))
     selector = _selector_for(args)
     best, score, windows, _ = select_window(grey, selector, args.size, args.stride)
-    return (f"{args.selector}: best of {len(windows)} windows in {Path(args.blurry).name} is X,Y,W,H = "
-            f"{best.x},{best.y},{best.size},{best.size} (score {score:.4g}); "
-            f"next: estimate-kernel {args.blurry} --window {best.x},{best.y},{best.size},{best.size}")
+    return (
+        f"{args.selector}: best of {len(windows)} windows in {Path(args.blurry).name} is X,Y,W,H = "
+        f"{best.x},{best.y},{best.size},{best.size} (score {score:.4g}); "
+        f"next: estimate-kernel {args.blurry} --window {best.x},{best.y},{best.size},{best.size}"
+    )
 
 
 def command_jdrl_deblur(args) -> str:
@@ -146,14 +168,17 @@ def command_jdrl_deblur(args) -> str:
     image = read_colour(args.blurry)
     model = load_unet(args.checkpoint)
     if model.channels != image.shape[-1]:
-        raise InputError(f"the network takes {model.channels} channels but {Path(args.blurry).name} has "
-                         f"{image.shape[-1]}")
+        raise InputError(
+            f"the network takes {model.channels} channels but {Path(args.blurry).name} has {image.shape[-1]}"
+        )
     started = time.perf_counter()
     restored = deblur_images(model, image[None])[0]
     out = Path(args.out)
     storage.save_image(out, restored)
-    return (f"deblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) with {args.checkpoint} "
-            f"in {time.perf_counter() - started:.2f} s -> {out}")
+    return (
+        f"deblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) with {args.checkpoint} "
+        f"in {time.perf_counter() - started:.2f} s -> {out}"
+    )
 
 
 def command_evaluate(args) -> str:
@@ -161,11 +186,15 @@ def command_evaluate(args) -> str:
     if estimate.ndim != sharp.ndim:
         estimate, sharp = to_grey(estimate), to_grey(sharp)
     if estimate.shape != sharp.shape:
-        raise InputError(f"{Path(args.estimate).name} is {estimate.shape[1]}x{estimate.shape[0]} but "
-                         f"{Path(args.sharp).name} is {sharp.shape[1]}x{sharp.shape[0]}; compare images of one size")
+        raise InputError(
+            f"{Path(args.estimate).name} is {estimate.shape[1]}x{estimate.shape[0]} but "
+            f"{Path(args.sharp).name} is {sharp.shape[1]}x{sharp.shape[0]}; compare images of one size"
+        )
     result = compare_up_to_shift(estimate, sharp)
-    return (f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.4f} "
-            f"(best shift {result.shift[0]:+.2f}, {result.shift[1]:+.2f} px, 15 px border ignored)")
+    return (
+        f"PSNR {result.psnr:.2f} dB, SSIM {result.ssim:.4f} "
+        f"(best shift {result.shift[0]:+.2f}, {result.shift[1]:+.2f} px, 15 px border ignored)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,8 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--profile", choices=PROFILES, default="quick")
     sd.add_argument("--out", default=None, help="output folder (default selfdeblur_out/<image name>)")
     sd.add_argument("--seed", type=int, default=0)
-    sd.add_argument("--precision", choices=PRECISIONS, default="auto",
-                    help="auto: bf16 only where the hardware computes it natively (see deblur_core.device)")
+    sd.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="auto: bf16 only where the hardware computes it natively (see deblur_core.device)",
+    )
     sd.set_defaults(handler=command_selfdeblur)
 
     ek = commands.add_parser("estimate-kernel", help="blind kernel estimate (L0 + dark channel) of an image or window")
@@ -198,8 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     sr.add_argument("--selector", choices=[name for name in SELECTORS if name != "oracle"], default="fergus")
     sr.add_argument("--size", type=int, default=228, help="window side in pixels (the paper's 228)")
     sr.add_argument("--stride", type=int, default=20, help="step between windows (the paper's 20)")
-    sr.add_argument("--checkpoint", default=None,
-                    help="trained classifier (cnn) or fitted Gabor weights (gabor), saved by notebook 01")
+    sr.add_argument(
+        "--checkpoint",
+        default=None,
+        help="trained classifier (cnn) or fitted Gabor weights (gabor), saved by notebook 01",
+    )
     sr.set_defaults(handler=command_select_region)
 
     jd = commands.add_parser("jdrl-deblur", help="defocus deblurring with a UNet trained by notebook 02")

@@ -32,6 +32,7 @@ Examples
 >>> bool(np.abs(restored - sharp)[8:-8, 8:-8].mean() < np.abs(blurry - sharp)[8:-8, 8:-8].mean())
 True
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -54,8 +55,9 @@ def generalized_shrinkage(v: np.ndarray, alpha: float, beta: float, iterations: 
     ``t + (alpha/beta) t^(alpha-1) = |v|`` by fixed-point iteration from ``t = |v|``.
     """
     lam = 1.0 / beta
-    tau = ((2 * lam * (1 - alpha)) ** (1 / (2 - alpha))
-           + lam * alpha * (2 * lam * (1 - alpha)) ** ((alpha - 1) / (2 - alpha)))
+    tau = (2 * lam * (1 - alpha)) ** (1 / (2 - alpha)) + lam * alpha * (2 * lam * (1 - alpha)) ** (
+        (alpha - 1) / (2 - alpha)
+    )
     magnitude = np.abs(v)
     t = magnitude.copy()
     keep = magnitude > tau
@@ -74,16 +76,24 @@ def edge_taper(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
         width = max(int(width), 1)
         r = np.ones(n)
         t = 0.5 - 0.5 * np.cos(np.pi * np.arange(width) / width)
-        r[:width], r[n - width:] = t, t[::-1]
+        r[:width], r[n - width :] = t, t[::-1]
         return r
 
     alpha = np.outer(ramp(h, kh), ramp(w, kw))
     return alpha * image + (1 - alpha) * blurred
 
 
-def deconvolve_hyper_laplacian(blurry: np.ndarray, kernel: np.ndarray, *, weight: float = 2000.0,
-                               alpha: float = 2 / 3, beta_start: float = 1.0, beta_max: float = 256.0,
-                               beta_rate: float = 2 * np.sqrt(2), boundary: str = "taper") -> np.ndarray:
+def deconvolve_hyper_laplacian(
+    blurry: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    weight: float = 2000.0,
+    alpha: float = 2 / 3,
+    beta_start: float = 1.0,
+    beta_max: float = 256.0,
+    beta_rate: float = 2 * np.sqrt(2),
+    boundary: str = "taper",
+) -> np.ndarray:
     """Deconvolve a grey image in [0, 1] with a known kernel (true-convolution convention).
 
     Parameters
@@ -143,5 +153,4 @@ def deconvolve_hyper_laplacian(blurry: np.ndarray, kernel: np.ndarray, *, weight
         numerator = numerator_data + beta * (np.conj(otf_dx) * np.fft.fft2(wx) + np.conj(otf_dy) * np.fft.fft2(wy))
         x = np.real(np.fft.ifft2(numerator / (denominator_data + beta * denominator_grad)))
         beta *= beta_rate
-    return np.clip(x[pad_h:pad_h + h, pad_w:pad_w + w], 0.0, 1.0)
-
+    return np.clip(x[pad_h : pad_h + h, pad_w : pad_w + w], 0.0, 1.0)

@@ -8,6 +8,7 @@ flags; where they cannot be read, a one-time measured probe cached per machine).
 Everywhere else the CPU runs float32 with channels-last tensors.
 ``benchmarks/selfdeblur_speed.py`` measures each choice against plain float32.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -39,8 +40,16 @@ def select_device(preferred: str | None = None) -> torch.device:
 
 
 # oneDNN ISA levels (ONEDNN_MAX_CPU_ISA) that include native bf16 instructions
-_BF16_ISAS = ("AVX512_CORE_BF16", "AVX512_CORE_AMX", "AVX512_CORE_AMX_FP16", "AVX10_1_512_AMX",
-              "AVX10_1_512_AMX_FP16", "AVX10_2_512_AMX_2", "ALL", "DEFAULT")
+_BF16_ISAS = (
+    "AVX512_CORE_BF16",
+    "AVX512_CORE_AMX",
+    "AVX512_CORE_AMX_FP16",
+    "AVX10_1_512_AMX",
+    "AVX10_1_512_AMX_FP16",
+    "AVX10_2_512_AMX_2",
+    "ALL",
+    "DEFAULT",
+)
 _X86_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 PROBE_CACHE_ENV = "DEBLUR_CACHE_DIR"
 
@@ -57,8 +66,9 @@ def cpu_flags() -> set[str] | None:
         pass
     if platform.system() == "Darwin":
         try:
-            answer = subprocess.run(["sysctl", "-n", "hw.optional.arm.FEAT_BF16"], capture_output=True,
-                                    text=True, timeout=5).stdout.strip()
+            answer = subprocess.run(
+                ["sysctl", "-n", "hw.optional.arm.FEAT_BF16"], capture_output=True, text=True, timeout=5
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return None
         return {"bf16"} if answer == "1" else set() if answer == "0" else None
@@ -112,8 +122,9 @@ def measure_bf16_speedup(repeats: int = 3) -> float:
     import time
 
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.LeakyReLU(0.2),
-                              torch.nn.Conv2d(64, 64, 3, padding=1)).to(memory_format=torch.channels_last)
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(64, 64, 3, padding=1), torch.nn.LeakyReLU(0.2), torch.nn.Conv2d(64, 64, 3, padding=1)
+    ).to(memory_format=torch.channels_last)
     x = torch.rand(1, 64, 96, 96).to(memory_format=torch.channels_last)
 
     def seconds(dtype):
@@ -196,8 +207,9 @@ class Precision:
         return moved
 
 
-def select_precision(device: torch.device | None = None, precision: str = "auto", *,
-                     flags: set[str] | None = None) -> Precision:
+def select_precision(
+    device: torch.device | None = None, precision: str = "auto", *, flags: set[str] | None = None
+) -> Precision:
     """One of :data:`PRECISIONS`; ``$DEBLUR_PRECISION`` overrides ``'auto'``.
 
     ``'auto'`` picks bfloat16 autocast with channels-last tensors where the hardware
@@ -232,8 +244,12 @@ def select_precision(device: torch.device | None = None, precision: str = "auto"
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch; return a torch generator seeded the same way."""
+    """Seed Python, NumPy's global generator and torch; return a torch generator seeded the same way.
+
+    The package draws from explicit ``np.random.default_rng`` generators; the legacy global
+    seed is set for readers' own notebook code that still calls ``np.random.*``.
+    """
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)

@@ -5,6 +5,7 @@ alignment, and the error ratio against non-blind deconvolution with the true ker
 (Krishnan & Fergus's hyper-Laplacian method, :mod:`deblur_core.deconv`).
 SelfDeblur-Delta is the same deconvolution with SelfDeblur's kernel.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,13 +36,23 @@ def known_kernel_reference(blurry: np.ndarray, sharp: np.ndarray, kernel: np.nda
     return restored, sse
 
 
-def evaluate_blind_result(latent: np.ndarray, kernel: np.ndarray, blurry: np.ndarray, sharp: np.ndarray,
-                          true_kernel: np.ndarray, reference_sse: float) -> dict:
+def evaluate_blind_result(
+    latent: np.ndarray,
+    kernel: np.ndarray,
+    blurry: np.ndarray,
+    sharp: np.ndarray,
+    true_kernel: np.ndarray,
+    reference_sse: float,
+) -> dict:
     """Scores of a blind estimate (latent image and kernel) and of its SelfDeblur-Delta variant."""
     direct = score(latent, sharp, reference_sse)
     delta = score(deconvolve_hyper_laplacian(blurry, kernel), sharp, reference_sse)
     return {
-        "PSNR": direct.psnr, "SSIM": direct.ssim, "error ratio": direct.error_ratio,
-        "PSNR (Δ)": delta.psnr, "SSIM (Δ)": delta.ssim, "error ratio (Δ)": delta.error_ratio,
+        "PSNR": direct.psnr,
+        "SSIM": direct.ssim,
+        "error ratio": direct.error_ratio,
+        "PSNR (Δ)": delta.psnr,
+        "SSIM (Δ)": delta.ssim,
+        "error ratio (Δ)": delta.error_ratio,
         "kernel similarity": kernel_similarity(true_kernel, kernel),
     }

@@ -50,6 +50,7 @@ Examples
 >>> kernel_similarity(kernel, estimate) > 0.8
 True
 """
+
 from __future__ import annotations
 
 import math
@@ -137,6 +138,7 @@ def periodic_extension(images: torch.Tensor, extra_rows: int, extra_columns: int
     The result, seen as a periodic image, has no jump at its borders, so FFT-based
     solvers do not ring there. ``images`` is ``(B, H, W)``.
     """
+
     def ramp(count):
         t = torch.arange(1, count + 1, dtype=images.dtype, device=images.device) / (count + 1)
         return 0.5 - 0.5 * torch.cos(math.pi * t)
@@ -245,12 +247,19 @@ def _dark_channel_target(x: torch.Tensor, patch: int, threshold: float) -> torch
     separable filters instead of tracking arg-minima.
     """
     supplies_minimum = _max_filter(dark_channel(x, patch), patch) == x
-    return x.masked_fill(supplies_minimum & (x ** 2 < threshold), 0.0)
+    return x.masked_fill(supplies_minimum & (x**2 < threshold), 0.0)
 
 
-def latent_step(blurry_spectrum: torch.Tensor, kernel_otf: torch.Tensor, differences: torch.Tensor,
-                shape: tuple[int, int], gradient_weight: float, dark_channel_weight: float,
-                dark_channel_patch: int, beta_rate: float) -> torch.Tensor:
+def latent_step(
+    blurry_spectrum: torch.Tensor,
+    kernel_otf: torch.Tensor,
+    differences: torch.Tensor,
+    shape: tuple[int, int],
+    gradient_weight: float,
+    dark_channel_weight: float,
+    dark_channel_patch: int,
+    beta_rate: float,
+) -> torch.Tensor:
     """L0-regularised latent image for fixed kernels, by half-quadratic splitting."""
     data_numerator = torch.conj(kernel_otf) * blurry_spectrum
     data_denominator = kernel_otf.abs() ** 2
@@ -261,7 +270,7 @@ def latent_step(blurry_spectrum: torch.Tensor, kernel_otf: torch.Tensor, differe
     dark_beta = 2 * dark_channel_weight
     while beta < BETA_MAX:
         gx, gy = _grad(latent)
-        small = gx ** 2 + gy ** 2 < gradient_weight / beta
+        small = gx**2 + gy**2 < gradient_weight / beta
         gx = gx.masked_fill(small, 0.0)
         gy = gy.masked_fill(small, 0.0)
         # the prior targets are summed in the image domain: one FFT per step, not one per term
@@ -285,18 +294,26 @@ def salient_gradient_threshold(gx: torch.Tensor, gy: torch.Tensor, kernel_size: 
     Keeping every direction represented is what lets the kernel step see the blur
     along all directions instead of only along the image's dominant edges.
     """
-    magnitude = gx ** 2 + gy ** 2
+    magnitude = gx**2 + gy**2
     angle = torch.atan2(gy, gx) % math.pi
     bins = torch.clamp((angle / (math.pi / 4)).long(), max=3)
     wanted = min(20 * kernel_size, magnitude[0].numel() // 4)
     flat_magnitude, flat_bins = magnitude.flatten(1), bins.flatten(1)
-    per_bin = [torch.where(flat_bins == b, flat_magnitude, torch.zeros_like(flat_magnitude))
-               .topk(wanted, dim=1).values[:, -1] for b in range(4)]
+    per_bin = [
+        torch.where(flat_bins == b, flat_magnitude, torch.zeros_like(flat_magnitude)).topk(wanted, dim=1).values[:, -1]
+        for b in range(4)
+    ]
     return torch.stack(per_bin, dim=1).min(dim=1).values
 
 
-def kernel_step(latent: torch.Tensor, blurry: torch.Tensor, kernels: torch.Tensor,
-                kernel_weight: float, steps: int, gradient_threshold: torch.Tensor) -> torch.Tensor:
+def kernel_step(
+    latent: torch.Tensor,
+    blurry: torch.Tensor,
+    kernels: torch.Tensor,
+    kernel_weight: float,
+    steps: int,
+    gradient_threshold: torch.Tensor,
+) -> torch.Tensor:
     """Least-squares kernels in the gradient domain, confined to their support (conjugate gradients).
 
     Only latent gradients whose squared magnitude reaches ``gradient_threshold`` (one
@@ -305,7 +322,7 @@ def kernel_step(latent: torch.Tensor, blurry: torch.Tensor, kernels: torch.Tenso
     size = kernels.shape[-1]
     shape = tuple(latent.shape[-2:])
     gx, gy = _grad(latent)
-    faint = (gx ** 2 + gy ** 2) < gradient_threshold[:, None, None]
+    faint = (gx**2 + gy**2) < gradient_threshold[:, None, None]
     lx, ly = (_fft(g.masked_fill(faint, 0.0)) for g in (gx, gy))
     bx, by = (_fft(g) for g in _grad(blurry))
     gram = lx.abs() ** 2 + ly.abs() ** 2
@@ -317,20 +334,21 @@ def kernel_step(latent: torch.Tensor, blurry: torch.Tensor, kernels: torch.Tenso
     k = kernels
     residual = rhs - apply(k)
     direction = residual
-    rr = (residual ** 2).sum(dim=(-2, -1), keepdim=True)
+    rr = (residual**2).sum(dim=(-2, -1), keepdim=True)
     for _ in range(steps):
         a_dir = apply(direction)
         alpha = rr / (direction * a_dir).sum(dim=(-2, -1), keepdim=True).clamp_min(1e-30)
         k = k + alpha * direction
         residual = residual - alpha * a_dir
-        rr_next = (residual ** 2).sum(dim=(-2, -1), keepdim=True)
+        rr_next = (residual**2).sum(dim=(-2, -1), keepdim=True)
         direction = residual + (rr_next / rr.clamp_min(1e-30)) * direction
         rr = rr_next
     return k
 
 
-def clean_kernels(kernels: torch.Tensor, relative_threshold: float = 0.05,
-                  min_component_mass: float = 0.1) -> torch.Tensor:
+def clean_kernels(
+    kernels: torch.Tensor, relative_threshold: float = 0.05, min_component_mass: float = 0.1
+) -> torch.Tensor:
     """Zero negative, faint (< ``relative_threshold`` x peak) and isolated taps; renormalise.
 
     A kernel left with no positive tap becomes a delta (the no-blur estimate).
@@ -372,8 +390,7 @@ def recentre_kernels(kernels: torch.Tensor) -> torch.Tensor:
 def _resize(images: torch.Tensor, shape: tuple[int, int]) -> torch.Tensor:
     if tuple(images.shape[-2:]) == tuple(shape):
         return images
-    return F.interpolate(images[:, None], size=shape, mode="bilinear", align_corners=False,
-                         antialias=True)[:, 0]
+    return F.interpolate(images[:, None], size=shape, mode="bilinear", align_corners=False, antialias=True)[:, 0]
 
 
 def _initial_kernels(batch: int, dtype, device) -> torch.Tensor:
@@ -386,8 +403,10 @@ def check_blurry_batch(blurry: np.ndarray, kernel_size: int) -> np.ndarray:
     """Validate images for estimation: finite, 2-D or a stack, larger than the kernel, not constant."""
     blurry = np.asarray(blurry, dtype=np.float64)
     if blurry.ndim not in (2, 3):
-        raise ValueError(f"expected a grey image (H, W) or a stack (N, H, W), got shape {blurry.shape}; "
-                         "convert colour images to grey first")
+        raise ValueError(
+            f"expected a grey image (H, W) or a stack (N, H, W), got shape {blurry.shape}; "
+            "convert colour images to grey first"
+        )
     if blurry.size == 0:
         raise ValueError("no image given: the array is empty")
     if not np.all(np.isfinite(blurry)):
@@ -396,8 +415,11 @@ def check_blurry_batch(blurry: np.ndarray, kernel_size: int) -> np.ndarray:
     stack = blurry.reshape(-1, *blurry.shape[-2:])
     flat = np.ptp(stack.reshape(len(stack), -1), axis=1) < 1e-6
     if flat.any():
-        warnings.warn(f"{int(flat.sum())} image(s) are constant (no edges): their kernel cannot be "
-                      "estimated and is returned as a delta", stacklevel=3)
+        warnings.warn(
+            f"{int(flat.sum())} image(s) are constant (no edges): their kernel cannot be "
+            "estimated and is returned as a delta",
+            stacklevel=3,
+        )
     return blurry
 
 
@@ -408,8 +430,9 @@ def _estimate_batch(blurry: torch.Tensor, config: EstimatorConfig) -> torch.Tens
         factor = size / config.kernel_size
         shape = (max(size, round(height * factor)), max(size, round(width * factor)))
         # extend by at least the kernel size, up to a size whose FFT is fast
-        observed = periodic_extension(_resize(blurry, shape), fft_friendly(shape[0] + size) - shape[0],
-                                      fft_friendly(shape[1] + size) - shape[1])
+        observed = periodic_extension(
+            _resize(blurry, shape), fft_friendly(shape[0] + size) - shape[0], fft_friendly(shape[1] + size) - shape[1]
+        )
         padded_shape = tuple(observed.shape[-2:])
         kernels = recentre_kernels(clean_kernels(_resize(kernels, (size, size)).clamp_min(0)))
         spectrum = _fft(observed)
@@ -417,21 +440,36 @@ def _estimate_batch(blurry: torch.Tensor, config: EstimatorConfig) -> torch.Tens
         weight = config.gradient_weight
         threshold = None
         for _ in range(config.iterations_per_scale):
-            latent = latent_step(spectrum, _otf(kernels, padded_shape), differences, padded_shape, weight,
-                                 config.dark_channel_weight, config.dark_channel_patch, config.beta_rate)
+            latent = latent_step(
+                spectrum,
+                _otf(kernels, padded_shape),
+                differences,
+                padded_shape,
+                weight,
+                config.dark_channel_weight,
+                config.dark_channel_patch,
+                config.beta_rate,
+            )
             if threshold is None:
                 threshold = salient_gradient_threshold(*_grad(latent), size)
-            kernels = kernel_step(latent, observed, kernels, config.kernel_weight,
-                                  config.conjugate_gradient_steps, threshold)
+            kernels = kernel_step(
+                latent, observed, kernels, config.kernel_weight, config.conjugate_gradient_steps, threshold
+            )
             threshold = threshold / 1.1
             kernels = clean_kernels(kernels)
             weight = max(weight / 1.1, 1e-4)
     return recentre_kernels(kernels)
 
 
-def estimate_kernels(blurry: np.ndarray, config: EstimatorConfig, *, batch_size: int = 16,
-                     device: torch.device | str | None = None, progress: bool = False,
-                     description: str = "kernel estimation") -> np.ndarray:
+def estimate_kernels(
+    blurry: np.ndarray,
+    config: EstimatorConfig,
+    *,
+    batch_size: int = 16,
+    device: torch.device | str | None = None,
+    progress: bool = False,
+    description: str = "kernel estimation",
+) -> np.ndarray:
     """Estimate one kernel per image of a stack ``(N, H, W)``, ``batch_size`` images per call.
 
     Returns an array ``(N, k, k)`` of non-negative kernels summing to one. Constant
@@ -443,7 +481,7 @@ def estimate_kernels(blurry: np.ndarray, config: EstimatorConfig, *, batch_size:
     results = []
     bar = progress_bar(total=len(stack), desc=description, enabled=progress)
     for start in range(0, len(stack), batch_size):
-        chunk = torch.as_tensor(stack[start:start + batch_size], dtype=torch.float32, device=device)
+        chunk = torch.as_tensor(stack[start : start + batch_size], dtype=torch.float32, device=device)
         with torch.no_grad():
             results.append(_estimate_batch(chunk, config).double().cpu().numpy())
         bar.update(len(chunk))
@@ -459,6 +497,7 @@ def estimate_kernel(blurry: np.ndarray, kernel_size: int, **options) -> np.ndarr
     """Estimate the kernel of one grey image ``(H, W)`` in [0, 1]; ``options`` go to :class:`EstimatorConfig`."""
     blurry = np.asarray(blurry)
     if blurry.ndim != 2:
-        raise ValueError(f"estimate_kernel takes one grey image (H, W), got shape {blurry.shape}; "
-                         "use estimate_kernels for a stack")
+        raise ValueError(
+            f"estimate_kernel takes one grey image (H, W), got shape {blurry.shape}; use estimate_kernels for a stack"
+        )
     return estimate_kernels(blurry[None], EstimatorConfig(kernel_size, **options))[0]

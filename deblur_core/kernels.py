@@ -17,6 +17,7 @@ Examples
 >>> round(kernel_similarity(k, np.roll(k, 2, axis=1)), 6)   # a shifted copy still matches
 1.0
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,11 +31,14 @@ def check_kernel_size(size: int, image_shape: tuple[int, int] | None = None) -> 
     if int(size) != size or size < MIN_KERNEL_SIZE:
         raise ValueError(f"kernel size must be an odd integer >= {MIN_KERNEL_SIZE}, got {size}")
     if size % 2 == 0:
-        raise ValueError(f"kernel size must be odd so that the kernel has a centre tap, got {size}; "
-                         f"use {size + 1} or {size - 1}")
+        raise ValueError(
+            f"kernel size must be odd so that the kernel has a centre tap, got {size}; use {size + 1} or {size - 1}"
+        )
     if image_shape is not None and size > min(image_shape):
-        raise ValueError(f"kernel size {size} is larger than the image {tuple(image_shape)}; "
-                         "use a smaller --kernel-size or a larger image")
+        raise ValueError(
+            f"kernel size {size} is larger than the image {tuple(image_shape)}; "
+            "use a smaller --kernel-size or a larger image"
+        )
     return int(size)
 
 
@@ -73,8 +77,9 @@ def center_kernel(kernel: np.ndarray) -> np.ndarray:
     return normalize_kernel(shifted)
 
 
-def random_motion_kernel(size: int, seed: int | None = None, *, n_steps: int = 2000,
-                         extent: float | None = None) -> np.ndarray:
+def random_motion_kernel(
+    size: int, seed: int | None = None, *, n_steps: int = 2000, extent: float | None = None
+) -> np.ndarray:
     """Random camera-shake kernel from a random particle trajectory (Boracchi & Foi style).
 
     A particle moves with a velocity that is nudged at every step by Gaussian
@@ -109,8 +114,9 @@ def random_motion_kernel(size: int, seed: int | None = None, *, n_steps: int = 2
         shake = 0j
         if rng.random() < shake_rate:
             shake = 2 * velocity * np.exp(1j * (np.pi + rng.uniform(-0.5, 0.5)))
-        drift = anxiety * (jitter * complex(rng.standard_normal(), rng.standard_normal())
-                           - centripetal * position) * step
+        drift = (
+            anxiety * (jitter * complex(rng.standard_normal(), rng.standard_normal()) - centripetal * position) * step
+        )
         velocity = velocity + shake + drift
         velocity = velocity / max(abs(velocity), 1e-12) * step
         position = position + velocity

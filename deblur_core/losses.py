@@ -7,6 +7,7 @@ Examples
 >>> float(total_variation(flat)), round(float(ssim_loss(flat, flat)), 6)
 (0.0, 0.0)
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,8 @@ import torch.nn.functional as F
 
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
-_SSIM_C1 = 0.01 ** 2
-_SSIM_C2 = 0.03 ** 2
+_SSIM_C1 = 0.01**2
+_SSIM_C2 = 0.03**2
 
 
 def total_variation(x: torch.Tensor) -> torch.Tensor:
@@ -30,7 +31,7 @@ def total_variation(x: torch.Tensor) -> torch.Tensor:
 
 def _gaussian_window(device, dtype) -> torch.Tensor:
     coords = torch.arange(SSIM_WINDOW, device=device, dtype=dtype) - SSIM_WINDOW // 2
-    g = torch.exp(-coords ** 2 / (2 * SSIM_SIGMA ** 2))
+    g = torch.exp(-(coords**2) / (2 * SSIM_SIGMA**2))
     return g / g.sum()
 
 
@@ -45,14 +46,16 @@ def ssim_map(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return F.conv2d(F.conv2d(t, rows, groups=channels), cols, groups=channels)
 
     mu_x, mu_y = blur(x), blur(y)
-    var_x = blur(x * x) - mu_x ** 2
-    var_y = blur(y * y) - mu_y ** 2
+    var_x = blur(x * x) - mu_x**2
+    var_y = blur(y * y) - mu_y**2
     cov = blur(x * y) - mu_x * mu_y
-    return ((2 * mu_x * mu_y + _SSIM_C1) * (2 * cov + _SSIM_C2)
-            / ((mu_x ** 2 + mu_y ** 2 + _SSIM_C1) * (var_x + var_y + _SSIM_C2)))
+    return (
+        (2 * mu_x * mu_y + _SSIM_C1)
+        * (2 * cov + _SSIM_C2)
+        / ((mu_x**2 + mu_y**2 + _SSIM_C1) * (var_x + var_y + _SSIM_C2))
+    )
 
 
 def ssim_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``1 - SSIM(x, y)``: the data term the SelfDeblur authors' later code switches to."""
     return 1.0 - ssim_map(x, y).mean()
-

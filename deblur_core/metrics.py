@@ -18,6 +18,7 @@ Examples
 >>> res.shift, res.psnr > 100
 ((2.0, -1.0), True)
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,10 @@ def _pair(estimate, reference) -> tuple[np.ndarray, np.ndarray]:
     estimate = np.asarray(estimate, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
     if estimate.shape != reference.shape:
-        raise ValueError(f"estimate {estimate.shape} and reference {reference.shape} differ in shape; "
-                         "compare images of the same size")
+        raise ValueError(
+            f"estimate {estimate.shape} and reference {reference.shape} differ in shape; "
+            "compare images of the same size"
+        )
     if not (np.all(np.isfinite(estimate)) and np.all(np.isfinite(reference))):
         raise ValueError("image contains NaN or infinite values")
     return estimate, reference
@@ -54,9 +57,17 @@ def ssim(estimate, reference) -> float:
     """Structural similarity (scikit-image, Gaussian-weighted as in Wang et al. 2004)."""
     estimate, reference = _pair(estimate, reference)
     channel_axis = -1 if reference.ndim == 3 else None
-    return float(structural_similarity(reference, np.clip(estimate, 0, 1), data_range=1.0,
-                                       gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
-                                       channel_axis=channel_axis))
+    return float(
+        structural_similarity(
+            reference,
+            np.clip(estimate, 0, 1),
+            data_range=1.0,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            channel_axis=channel_axis,
+        )
+    )
 
 
 def mae(estimate, reference) -> float:
@@ -83,10 +94,16 @@ def _bilinear_crops(image: np.ndarray, border: int, shifts: np.ndarray):
         iy, fy = int(np.floor(dy)), dy - np.floor(dy)
         for dx in shifts:
             ix, fx = int(np.floor(dx)), dx - np.floor(dx)
-            def take(oy, ox):
-                return image[border + iy + oy:h - border + iy + oy, border + ix + ox:w - border + ix + ox]
-            crop = ((1 - fy) * (1 - fx) * take(0, 0) + (1 - fy) * fx * take(0, 1)
-                    + fy * (1 - fx) * take(1, 0) + fy * fx * take(1, 1))
+
+            def take(oy, ox, iy=iy, ix=ix):
+                return image[border + iy + oy : h - border + iy + oy, border + ix + ox : w - border + ix + ox]
+
+            crop = (
+                (1 - fy) * (1 - fx) * take(0, 0)
+                + (1 - fy) * fx * take(0, 1)
+                + fy * (1 - fx) * take(1, 0)
+                + fy * fx * take(1, 1)
+            )
             yield (float(dy), float(dx)), crop
 
 
@@ -95,8 +112,9 @@ def levin_border(shape) -> int:
     return min(LEVIN_BORDER, max(6, min(shape[:2]) // 8))
 
 
-def compare_up_to_shift(estimate, reference, max_shift: float = LEVIN_MAX_SHIFT,
-                        step: float = LEVIN_SHIFT_STEP, border: int = LEVIN_BORDER) -> ShiftComparison:
+def compare_up_to_shift(
+    estimate, reference, max_shift: float = LEVIN_MAX_SHIFT, step: float = LEVIN_SHIFT_STEP, border: int = LEVIN_BORDER
+) -> ShiftComparison:
     """Align ``estimate`` to ``reference`` by the sub-pixel shift with the least squared
     error, then score it (Levin et al.'s ``comp_upto_shift``).
 
@@ -120,16 +138,18 @@ def compare_up_to_shift(estimate, reference, max_shift: float = LEVIN_MAX_SHIFT,
         if best is None or sse < best[0]:
             best = (sse, shift, crop)
     sse, shift, aligned = best
-    return ShiftComparison(psnr=psnr(aligned, target), ssim=ssim(aligned, target), sse=sse,
-                           shift=shift, aligned=aligned)
+    return ShiftComparison(
+        psnr=psnr(aligned, target), ssim=ssim(aligned, target), sse=sse, shift=shift, aligned=aligned
+    )
 
 
 def compare_with_levin_border(estimate, reference, step: float = LEVIN_SHIFT_STEP) -> ShiftComparison:
     """:func:`compare_up_to_shift` with Levin's border shrunk for small images
     (:func:`levin_border`) and the shift range kept inside it."""
     border = levin_border(np.shape(reference))
-    return compare_up_to_shift(estimate, reference, max_shift=min(LEVIN_MAX_SHIFT, border - 1), step=step,
-                               border=border)
+    return compare_up_to_shift(
+        estimate, reference, max_shift=min(LEVIN_MAX_SHIFT, border - 1), step=step, border=border
+    )
 
 
 def error_ratio(estimate, estimate_true_kernel, reference, **shift_options) -> float:

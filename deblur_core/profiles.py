@@ -18,6 +18,7 @@ The ``quick`` SelfDeblur budget was sized from measured speed and convergence
 (``benchmarks/selfdeblur_speed.py`` and ``benchmarks/selfdeblur_choices.py``):
 see the notebook's "What quick leaves out" section.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,18 @@ DEFAULT_PROFILE = "quick"
 
 # split by sharp image (region-selection notebook): every category in training, unseen images in test
 _REGION_SPLIT = {
-    "train_images": ("grass", "gravel", "moon", "hubble_deep_field", "brick", "coffee", "rocket", "motorcycle",
-                     "text", "astronaut"),
+    "train_images": (
+        "grass",
+        "gravel",
+        "moon",
+        "hubble_deep_field",
+        "brick",
+        "coffee",
+        "rocket",
+        "motorcycle",
+        "text",
+        "astronaut",
+    ),
     "val_images": ("coins", "page"),
     "test_images": ("camera", "chelsea"),
 }
@@ -41,72 +52,167 @@ _SETTINGS = {
         # Table 1 / Table 2 on the Levin benchmark (SelfDeblur, Sec. 4.1)
         # scale: resolution of the Levin-like benchmark (0.5: 127 px images, half-size kernels)
         "paper": {
-            "iterations": 5000, "channels": 128, "scale": 1.0, "crop": None,
-            "cases": "all", "seeds": (0,), "oversize_factor": 1.5, "snapshot_count": 16, "eval_every": 100,
+            "iterations": 5000,
+            "channels": 128,
+            "scale": 1.0,
+            "crop": None,
+            "cases": "all",
+            "seeds": (0,),
+            "oversize_factor": 1.5,
+            "snapshot_count": 16,
+            "eval_every": 100,
         },
         "long": {
             # 4 cases x 2 seeds = 8 paired samples per claim, each image once; 48 runs of about
             # 80-140 s each (2 cores, bf16) fill about 80 minutes at 800 iterations
-            "iterations": 800, "channels": 64, "scale": 0.5, "crop": None,
-            "cases": [(1, 1), (2, 3), (3, 5), (4, 7)], "seeds": (0, 1), "oversize_factor": 1.5,
-            "snapshot_count": 12, "eval_every": 20,
+            "iterations": 800,
+            "channels": 64,
+            "scale": 0.5,
+            "crop": None,
+            "cases": [(1, 1), (2, 3), (3, 5), (4, 7)],
+            "seeds": (0, 1),
+            "oversize_factor": 1.5,
+            "snapshot_count": 12,
+            "eval_every": 20,
         },
         "quick": {
-            "iterations": 1000, "channels": 64, "scale": 0.5, "crop": None,
-            "cases": [(1, 1)], "seeds": (0,), "oversize_factor": None, "snapshot_count": 12, "eval_every": 20,
+            "iterations": 1000,
+            "channels": 64,
+            "scale": 0.5,
+            "crop": None,
+            "cases": [(1, 1)],
+            "seeds": (0,),
+            "oversize_factor": None,
+            "snapshot_count": 12,
+            "eval_every": 20,
         },
         "smoke": {
-            "iterations": 12, "channels": 16, "scale": 0.5, "crop": 63,
-            "cases": [(1, 5)], "seeds": (0, 1), "oversize_factor": 1.5, "snapshot_count": 4, "eval_every": 4,
+            "iterations": 12,
+            "channels": 16,
+            "scale": 0.5,
+            "crop": 63,
+            "cases": [(1, 5)],
+            "seeds": (0, 1),
+            "oversize_factor": 1.5,
+            "snapshot_count": 4,
+            "eval_every": 4,
         },
     },
     "regions": {
         # region-selection paper, Sec. 3.4 (data, windows, classifier) and Sec. 4 (evaluation).
         # Images are resized to image_size; test images get their own kernel bank.
         "paper": {
-            "image_size": 450, "window_size": 228, "stride": 20, "kernel_sizes": (11, 55),
-            "kernel_count": 32, "test_kernel_count": 32, "noise": 0.005, "seed": 0,
+            "image_size": 450,
+            "window_size": 228,
+            "stride": 20,
+            "kernel_sizes": (11, 55),
+            "kernel_count": 32,
+            "test_kernel_count": 32,
+            "noise": 0.005,
+            "seed": 0,
             **_REGION_SPLIT,
-            "iterations_per_scale": 10, "similarity_threshold": 0.75,
-            "input_size": 228, "width": 64, "blocks": (3, 4, 6, 3), "epochs": 20, "batch_size": 32,
+            "iterations_per_scale": 10,
+            "similarity_threshold": 0.75,
+            "input_size": 228,
+            "width": 64,
+            "blocks": (3, 4, 6, 3),
+            "epochs": 20,
+            "batch_size": 32,
             "learning_rate": 1e-3,
         },
         "quick": {
-            "image_size": 200, "window_size": 100, "stride": 25, "kernel_sizes": (7, 19),
-            "kernel_count": 4, "test_kernel_count": 6, "noise": 0.005, "seed": 0,
+            "image_size": 200,
+            "window_size": 100,
+            "stride": 25,
+            "kernel_sizes": (7, 19),
+            "kernel_count": 4,
+            "test_kernel_count": 6,
+            "noise": 0.005,
+            "seed": 0,
             **_REGION_SPLIT,
-            "iterations_per_scale": 10, "similarity_threshold": 0.75,
-            "input_size": 100, "width": 16, "blocks": (3, 4, 6, 3), "epochs": 15, "batch_size": 32,
+            "iterations_per_scale": 10,
+            "similarity_threshold": 0.75,
+            "input_size": 100,
+            "width": 16,
+            "blocks": (3, 4, 6, 3),
+            "epochs": 15,
+            "batch_size": 32,
             "learning_rate": 1e-3,
         },
         "smoke": {
-            "image_size": 96, "window_size": 48, "stride": 24, "kernel_sizes": (5, 9),
-            "kernel_count": 2, "test_kernel_count": 2, "noise": 0.005, "seed": 0,
-            "train_images": ("brick", "text", "astronaut"), "val_images": ("coins",),
+            "image_size": 96,
+            "window_size": 48,
+            "stride": 24,
+            "kernel_sizes": (5, 9),
+            "kernel_count": 2,
+            "test_kernel_count": 2,
+            "noise": 0.005,
+            "seed": 0,
+            "train_images": ("brick", "text", "astronaut"),
+            "val_images": ("coins",),
             "test_images": ("camera",),
-            "iterations_per_scale": 3, "similarity_threshold": 0.75,
-            "input_size": 48, "width": 4, "blocks": (1, 1, 1, 1), "epochs": 2, "batch_size": 8,
+            "iterations_per_scale": 3,
+            "similarity_threshold": 0.75,
+            "input_size": 48,
+            "width": 4,
+            "blocks": (1, 1, 1, 1),
+            "epochs": 2,
+            "batch_size": 8,
             "learning_rate": 1e-3,
         },
     },
     "jdrl": {
         # JDRL Table 4 (ablation). Synthetic misaligned pairs by default; train and test scenes differ.
         "paper": {
-            "size": 640, "crop": 512, "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",), "pairs_per_scene": 30, "test_pairs": 10, "max_radius": 20, "epochs": 100,
-            "warmup_epochs": 15, "learning_rate": 2e-5, "halve_every": 60, "width": 64, "reblur_width": 64,
-            "batch_size": 1, "seed": 0,
+            "size": 640,
+            "crop": 512,
+            "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
+            "test_scenes": ("chelsea",),
+            "pairs_per_scene": 30,
+            "test_pairs": 10,
+            "max_radius": 20,
+            "epochs": 100,
+            "warmup_epochs": 15,
+            "learning_rate": 2e-5,
+            "halve_every": 60,
+            "width": 64,
+            "reblur_width": 64,
+            "batch_size": 1,
+            "seed": 0,
         },
         "quick": {
-            "size": 112, "crop": 80, "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",), "pairs_per_scene": 10, "test_pairs": 8, "max_radius": 7, "epochs": 24,
-            "warmup_epochs": 4, "learning_rate": 1e-3, "halve_every": 12, "width": 16, "reblur_width": 16,
-            "batch_size": 4, "seed": 0,
+            "size": 112,
+            "crop": 80,
+            "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
+            "test_scenes": ("chelsea",),
+            "pairs_per_scene": 10,
+            "test_pairs": 8,
+            "max_radius": 7,
+            "epochs": 24,
+            "warmup_epochs": 4,
+            "learning_rate": 1e-3,
+            "halve_every": 12,
+            "width": 16,
+            "reblur_width": 16,
+            "batch_size": 4,
+            "seed": 0,
         },
         "smoke": {
-            "size": 48, "crop": 40, "train_scenes": ("astronaut", "coffee"), "test_scenes": ("chelsea",),
-            "pairs_per_scene": 2, "test_pairs": 1, "max_radius": 3, "epochs": 2, "warmup_epochs": 1, "learning_rate": 1e-3,
-            "halve_every": 12, "width": 2, "reblur_width": 4, "batch_size": 2, "seed": 0,
+            "size": 48,
+            "crop": 40,
+            "train_scenes": ("astronaut", "coffee"),
+            "test_scenes": ("chelsea",),
+            "pairs_per_scene": 2,
+            "test_pairs": 1,
+            "max_radius": 3,
+            "epochs": 2,
+            "warmup_epochs": 1,
+            "learning_rate": 1e-3,
+            "halve_every": 12,
+            "width": 2,
+            "reblur_width": 4,
+            "batch_size": 2,
+            "seed": 0,
         },
     },
 }
@@ -121,8 +227,10 @@ def resolve_profile(profile: str | None = None) -> str:
     """``profile``, else ``$DEBLUR_PROFILE``, else ``'quick'``; checked against :data:`PROFILES`."""
     name = profile or os.environ.get(PROFILE_ENV) or DEFAULT_PROFILE
     if name not in PROFILES:
-        raise ValueError(f"unknown profile {name!r}; use one of {', '.join(PROFILES)} "
-                         f"(set by the notebook parameter PROFILE or ${PROFILE_ENV})")
+        raise ValueError(
+            f"unknown profile {name!r}; use one of {', '.join(PROFILES)} "
+            f"(set by the notebook parameter PROFILE or ${PROFILE_ENV})"
+        )
     return name
 
 
@@ -141,13 +249,16 @@ def profile_settings(section: str, profile: str | None = None, **overrides) -> d
         raise ValueError(f"unknown section {section!r}; known: {', '.join(_SETTINGS)}")
     name = resolve_profile(profile)
     if name not in _SETTINGS[section]:
-        raise ValueError(f"profile {name!r} is not defined for {section} yet; use one of "
-                         f"{', '.join(p for p in PROFILES if p in _SETTINGS[section])}")
+        raise ValueError(
+            f"profile {name!r} is not defined for {section} yet; use one of "
+            f"{', '.join(p for p in PROFILES if p in _SETTINGS[section])}"
+        )
     settings = dict(_SETTINGS[section][name])
     unknown = set(overrides) - set(settings)
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(sorted(unknown))} for {section}; "
-                         f"known: {', '.join(sorted(settings))}")
+        raise ValueError(
+            f"unknown setting(s) {', '.join(sorted(unknown))} for {section}; known: {', '.join(sorted(settings))}"
+        )
     settings.update({k: v for k, v in overrides.items() if v is not None})
     settings["profile"] = name
     return settings

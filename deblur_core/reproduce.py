@@ -12,6 +12,7 @@ The kernels talk to papermill over local Unix sockets in a private folder (IPC
 transport) rather than TCP on localhost, so nothing is listening on a port, and
 ipykernel's "running over TCP without encryption" warning does not apply.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,8 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 FIGURE_DIR = ROOT / "figures"
 # notebook file -> profile section it reads (its profile_settings call)
-NOTEBOOK_SECTIONS = {"01_region_selection.ipynb": "regions", "02_jdrl_ablation.ipynb": "jdrl",
-                     "03_selfdeblur.ipynb": "selfdeblur"}
+NOTEBOOK_SECTIONS = {
+    "01_region_selection.ipynb": "regions",
+    "02_jdrl_ablation.ipynb": "jdrl",
+    "03_selfdeblur.ipynb": "selfdeblur",
+}
 
 
 def notebooks() -> list[Path]:
@@ -76,9 +80,16 @@ def run_all(profile: str, output_dir: Path | None = None) -> list[tuple[str, flo
         started = time.perf_counter()
         status = "ok"
         try:
-            papermill.execute_notebook(str(notebook), str(output_dir / notebook.name), parameters={"PROFILE": profile},
-                                       cwd=str(NOTEBOOK_DIR), progress_bar=True, log_output=True,
-                                       kernel_name="python3", **extra)
+            papermill.execute_notebook(
+                str(notebook),
+                str(output_dir / notebook.name),
+                parameters={"PROFILE": profile},
+                cwd=str(NOTEBOOK_DIR),
+                progress_bar=True,
+                log_output=True,
+                kernel_name="python3",
+                **extra,
+            )
         except Exception as error:  # report and go on with the other notebooks
             status = f"FAILED: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
         report.append((notebook.name, time.perf_counter() - started, status))

@@ -15,6 +15,7 @@ Ren et al., *Neural Blind Deconvolution Using Deep Priors* (CVPR 2020):
 Runs are cached by their full configuration and the blurry image: a finished run
 is loaded instead of recomputed, an interrupted one resumes from its last checkpoint.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -102,8 +103,9 @@ class SelfDeblurConfig:
         if self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)}")
         if self.kernel_generator not in KERNEL_GENERATORS:
-            raise ValueError(f"unknown kernel generator {self.kernel_generator!r}; "
-                             f"use one of {', '.join(KERNEL_GENERATORS)}")
+            raise ValueError(
+                f"unknown kernel generator {self.kernel_generator!r}; use one of {', '.join(KERNEL_GENERATORS)}"
+            )
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; use one of {', '.join(LOSSES)}")
         if self.iterations < 1:
@@ -139,8 +141,12 @@ def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
     """Cache key: a hash of the algorithm version, the configuration, the precision and device it
     resolves to here (``'auto'`` differs between machines) and the blurry image's pixels."""
     precision = select_precision(precision=config.precision)
-    identity = {"version": ALGORITHM_VERSION, "resolved_precision": precision.name,
-                "device": precision.device.type, **config.to_dict()}
+    identity = {
+        "version": ALGORITHM_VERSION,
+        "resolved_precision": precision.name,
+        "device": precision.device.type,
+        **config.to_dict(),
+    }
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(np.ascontiguousarray(blurry, dtype=np.float32).tobytes())
     digest.update(str(blurry.shape).encode())
@@ -150,15 +156,18 @@ def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
 def _check_blurry(blurry, kernel_size) -> np.ndarray:
     blurry = np.asarray(blurry, dtype=np.float64)
     if blurry.ndim != 2:
-        raise ValueError(f"SelfDeblur works on one grey channel; got an array of shape {blurry.shape} "
-                         "(use deblur_core.data.io.to_grey, or the CLI, which handles colour)")
+        raise ValueError(
+            f"SelfDeblur works on one grey channel; got an array of shape {blurry.shape} "
+            "(use deblur_core.data.io.to_grey, or the CLI, which handles colour)"
+        )
     if not np.all(np.isfinite(blurry)):
         raise ValueError("blurry image contains NaN or infinite values")
     if blurry.min() < -1e-6 or blurry.max() > 1 + 1e-6:
         raise ValueError(f"blurry image must lie in [0, 1], found [{blurry.min():.3g}, {blurry.max():.3g}]")
     if blurry.shape[0] < kernel_size[0] or blurry.shape[1] < kernel_size[1]:
-        raise ValueError(f"image {blurry.shape} is smaller than the kernel {tuple(kernel_size)}; "
-                         "use a smaller kernel size")
+        raise ValueError(
+            f"image {blurry.shape} is smaller than the kernel {tuple(kernel_size)}; use a smaller kernel size"
+        )
     return blurry
 
 
@@ -175,18 +184,22 @@ class SelfDeblurOptimiser:
         h, w = blurry.shape
         init = torch.Generator().manual_seed(config.seed)
         torch.manual_seed(config.seed)  # network initialisation
-        self.image_net = precision.prepare(SkipNetwork(config.input_channels, 1, config.channels,
-                                                       config.skip_channels, config.levels))
+        self.image_net = precision.prepare(
+            SkipNetwork(config.input_channels, 1, config.channels, config.skip_channels, config.levels)
+        )
         self.kernel_net = make_kernel_generator(config.kernel_generator, (kh, kw)).to(precision.device)
-        self.z_image = precision.prepare(torch.rand(1, config.input_channels, h + kh - 1, w + kw - 1,
-                                                    generator=init) * 0.1)
+        self.z_image = precision.prepare(
+            torch.rand(1, config.input_channels, h + kh - 1, w + kw - 1, generator=init) * 0.1
+        )
         self.z_kernel = kernel_generator_input(config.kernel_generator, (kh, kw), init).to(precision.device)
         self.y = torch.as_tensor(blurry, dtype=torch.float32, device=precision.device)[None, None]
         self.perturbation = torch.Generator().manual_seed(config.seed + 1)
         self.opt_image = torch.optim.Adam(self.image_net.parameters(), lr=config.lr_image)
         self.opt_kernel = torch.optim.Adam(self.kernel_net.parameters(), lr=config.lr_kernel)
-        self.schedulers = [torch.optim.lr_scheduler.MultiStepLR(opt, config.milestones(), gamma=0.5)
-                           for opt in (self.opt_image, self.opt_kernel)]
+        self.schedulers = [
+            torch.optim.lr_scheduler.MultiStepLR(opt, config.milestones(), gamma=0.5)
+            for opt in (self.opt_image, self.opt_kernel)
+        ]
         self.iteration = 0
         self.history: list[dict] = []
         self.snapshots: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -195,11 +208,15 @@ class SelfDeblurOptimiser:
     # -- state for checkpoints -------------------------------------------------
     def state_dict(self) -> dict:
         return {
-            "image_net": self.image_net.state_dict(), "kernel_net": self.kernel_net.state_dict(),
-            "opt_image": self.opt_image.state_dict(), "opt_kernel": self.opt_kernel.state_dict(),
+            "image_net": self.image_net.state_dict(),
+            "kernel_net": self.kernel_net.state_dict(),
+            "opt_image": self.opt_image.state_dict(),
+            "opt_kernel": self.opt_kernel.state_dict(),
             "schedulers": [s.state_dict() for s in self.schedulers],
-            "perturbation": self.perturbation.get_state(), "iteration": self.iteration,
-            "history": self.history, "seconds": self.seconds,
+            "perturbation": self.perturbation.get_state(),
+            "iteration": self.iteration,
+            "history": self.history,
+            "seconds": self.seconds,
             "snapshots": {i: (x.astype(np.float16), k) for i, (x, k) in self.snapshots.items()},
         }
 
@@ -269,7 +286,7 @@ class SelfDeblurOptimiser:
         """The latent image (cropped to the blurry image's size) and kernel now."""
         kh, kw = self.config.kernel_size
         h, w = self.y.shape[-2:]
-        x = self._image(self.z_image)[0, 0, kh // 2:kh // 2 + h, kw // 2:kw // 2 + w]
+        x = self._image(self.z_image)[0, 0, kh // 2 : kh // 2 + h, kw // 2 : kw // 2 + w]
         return x.cpu().numpy().astype(np.float64), self._kernel().cpu().numpy().astype(np.float64)
 
 
@@ -285,18 +302,27 @@ def _evaluate(x: np.ndarray, k: np.ndarray, sharp, true_kernel) -> dict:
 
 def _result_from_files(folder: Path, config: SelfDeblurConfig) -> SelfDeblurResult:
     with np.load(folder / "result.npz") as data:
-        snapshots = {int(i): (x, k) for i, x, k in zip(data["snapshot_iterations"], data["snapshot_images"],
-                                                          data["snapshot_kernels"])}
+        snapshots = {
+            int(i): (x, k)
+            for i, x, k in zip(data["snapshot_iterations"], data["snapshot_images"], data["snapshot_kernels"])
+        }
         latent, kernel = data["latent"], data["kernel"]
         tv_weight, seconds = float(data["tv_weight"]), float(data["seconds"])
     history = pd.read_csv(folder / "history.csv")
     return SelfDeblurResult(latent, kernel, history, snapshots, config, tv_weight, seconds, from_cache=True)
 
 
-def run_selfdeblur(blurry: np.ndarray, config: SelfDeblurConfig, *, sharp: np.ndarray | None = None,
-                   true_kernel: np.ndarray | None = None, cache_dir: str | Path | None = None,
-                   checkpoint_seconds: float = 30.0, progress: bool = True,
-                   description: str = "SelfDeblur") -> SelfDeblurResult:
+def run_selfdeblur(
+    blurry: np.ndarray,
+    config: SelfDeblurConfig,
+    *,
+    sharp: np.ndarray | None = None,
+    true_kernel: np.ndarray | None = None,
+    cache_dir: str | Path | None = None,
+    checkpoint_seconds: float = 30.0,
+    progress: bool = True,
+    description: str = "SelfDeblur",
+) -> SelfDeblurResult:
     """Run (or load, or resume) SelfDeblur on a grey blurry image in [0, 1].
 
     Parameters
@@ -352,10 +378,16 @@ def run_selfdeblur(blurry: np.ndarray, config: SelfDeblurConfig, *, sharp: np.nd
         storage.write_text(folder / "history.csv", history.to_csv(index=False))
         storage.write_json(folder / "config.json", config.to_dict())
         # result.npz is written last: its presence marks a finished run
-        storage.save_npz(folder / "result.npz", latent=latent, kernel=kernel, tv_weight=tv_weight,
-                         seconds=run.seconds, snapshot_iterations=np.array(iterations),
-                         snapshot_images=np.stack([run.snapshots[i][0] for i in iterations]),
-                         snapshot_kernels=np.stack([run.snapshots[i][1] for i in iterations]))
+        storage.save_npz(
+            folder / "result.npz",
+            latent=latent,
+            kernel=kernel,
+            tv_weight=tv_weight,
+            seconds=run.seconds,
+            snapshot_iterations=np.array(iterations),
+            snapshot_images=np.stack([run.snapshots[i][0] for i in iterations]),
+            snapshot_kernels=np.stack([run.snapshots[i][1] for i in iterations]),
+        )
         if checkpoint is not None and checkpoint.exists():
             checkpoint.unlink()
     return result

@@ -9,6 +9,7 @@ here each claim is a *paired* difference over cases x seeds with a bootstrap CI
 A run whose kernel collapsed is flagged (:func:`kernel_collapsed`): its scores stay in
 the tables (dropping failures would flatter a method) and galleries show it as such.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,8 +33,12 @@ VARIANTS = {
 }
 REFERENCE = "SelfDeblur-J"
 # (method claimed better, method it is compared with): Table 1, then Table 2
-CLAIMS = (("SelfDeblur-J", "SelfDeblur-A"), ("SelfDeblur-J", "SelfDeblur k−"),
-          ("SelfDeblur-J", "SelfDeblur k+"), ("SelfDeblur-J", "Double-DIP"))
+CLAIMS = (
+    ("SelfDeblur-J", "SelfDeblur-A"),
+    ("SelfDeblur-J", "SelfDeblur k−"),
+    ("SelfDeblur-J", "SelfDeblur k+"),
+    ("SelfDeblur-J", "Double-DIP"),
+)
 COLLAPSE_SIMILARITY = 0.5
 # a kernel with one tap holding more than half the mass is "near-delta" when the truth spreads its mass
 DELTA_PEAK = 0.5
@@ -79,8 +84,9 @@ class Sweep:
         return list(dict.fromkeys(self.scores["method"]))
 
 
-def sweep_plan(cases, settings: dict, *, seeds, variants=VARIANTS, loss: str = "paper",
-               oversize_factor: float | None = None) -> list[tuple]:
+def sweep_plan(
+    cases, settings: dict, *, seeds, variants=VARIANTS, loss: str = "paper", oversize_factor: float | None = None
+) -> list[tuple]:
     """``(method, case, seed, config)`` for every run, variant by variant (so that the
     first claims complete first when a long sweep is interrupted)."""
     plan = []
@@ -92,20 +98,42 @@ def sweep_plan(cases, settings: dict, *, seeds, variants=VARIANTS, loss: str = "
         for case in cases:
             size = oversized_kernel(case.estimation_size, oversize_factor)
             for seed in seeds:
-                plan.append((oversize_label(oversize_factor), case, seed,
-                             variant_config(size, settings, seed, loss, VARIANTS[REFERENCE])))
+                plan.append(
+                    (
+                        oversize_label(oversize_factor),
+                        case,
+                        seed,
+                        variant_config(size, settings, seed, loss, VARIANTS[REFERENCE]),
+                    )
+                )
     return plan
 
 
 def variant_config(size: int, settings: dict, seed: int, loss: str, variant: dict) -> SelfDeblurConfig:
     """The run of one variant (an entry of :data:`VARIANTS`) with a ``size`` kernel under a profile's settings."""
-    return SelfDeblurConfig(kernel_size=(size, size), iterations=settings["iterations"],
-                            channels=settings["channels"], seed=seed, loss=loss,
-                            snapshot_count=settings["snapshot_count"], eval_every=settings["eval_every"], **variant)
+    return SelfDeblurConfig(
+        kernel_size=(size, size),
+        iterations=settings["iterations"],
+        channels=settings["channels"],
+        seed=seed,
+        loss=loss,
+        snapshot_count=settings["snapshot_count"],
+        eval_every=settings["eval_every"],
+        **variant,
+    )
 
 
-def run_sweep(cases, settings: dict, *, seeds, cache_dir: str | Path, variants=VARIANTS, loss: str = "paper",
-              oversize_factor: float | None = None, progress: bool = True) -> Sweep:
+def run_sweep(
+    cases,
+    settings: dict,
+    *,
+    seeds,
+    cache_dir: str | Path,
+    variants=VARIANTS,
+    loss: str = "paper",
+    oversize_factor: float | None = None,
+    progress: bool = True,
+) -> Sweep:
     """Run (or load from the cache) every run of :func:`sweep_plan` and score it.
 
     Besides one row per run, each (case, seed) gets a *blurry input* and a *known kernel*
@@ -118,13 +146,29 @@ def run_sweep(cases, settings: dict, *, seeds, cache_dir: str | Path, variants=V
         reference, reference_sse = references[case.name]
         for method, image in (("blurry input", case.blurry), ("known kernel", reference)):
             s = score(image, case.sharp, reference_sse)
-            rows += [{"case": case.name, "seed": seed, "method": method, "PSNR": s.psnr, "SSIM": s.ssim,
-                      "error ratio": s.error_ratio} for seed in seeds]
+            rows += [
+                {
+                    "case": case.name,
+                    "seed": seed,
+                    "method": method,
+                    "PSNR": s.psnr,
+                    "SSIM": s.ssim,
+                    "error ratio": s.error_ratio,
+                }
+                for seed in seeds
+            ]
     bar = progress_bar(total=len(plan), desc="SelfDeblur sweep", enabled=progress)
     for method, case, seed, config in plan:
         bar.set_postfix_str(f"{method}, {case.name}, seed {seed}")
-        result = run_selfdeblur(case.blurry, config, sharp=case.sharp, true_kernel=case.kernel, cache_dir=cache_dir,
-                                progress=progress, description=f"{method} {case.name} s{seed}")
+        result = run_selfdeblur(
+            case.blurry,
+            config,
+            sharp=case.sharp,
+            true_kernel=case.kernel,
+            cache_dir=cache_dir,
+            progress=progress,
+            description=f"{method} {case.name} s{seed}",
+        )
         sweep.runs[method, case.name, seed] = result
         rows.append(_run_row(method, case, seed, result, references[case.name][1]))
         bar.update(1)
@@ -135,10 +179,16 @@ def run_sweep(cases, settings: dict, *, seeds, cache_dir: str | Path, variants=V
 
 def _run_row(method, case, seed, result: SelfDeblurResult, reference_sse: float) -> dict:
     scores = evaluate_blind_result(result.latent, result.kernel, case.blurry, case.sharp, case.kernel, reference_sse)
-    return {"case": case.name, "seed": seed, "method": method, **scores,
-            "kernel collapsed": kernel_collapsed(result.kernel, case.kernel),
-            "final loss": float(result.history["loss"].iloc[-1]), "seconds": result.seconds,
-            "cached": result.from_cache}
+    return {
+        "case": case.name,
+        "seed": seed,
+        "method": method,
+        **scores,
+        "kernel collapsed": kernel_collapsed(result.kernel, case.kernel),
+        "final loss": float(result.history["loss"].iloc[-1]),
+        "seconds": result.seconds,
+        "cached": result.from_cache,
+    }
 
 
 def paired_scores(scores: pd.DataFrame, method: str, other: str, metric: str) -> pd.DataFrame:
@@ -157,8 +207,15 @@ def claims_table(scores: pd.DataFrame, claims=CLAIMS, metrics=("PSNR", "SSIM"), 
         higher_is_better = metric != "error ratio"
         for method, other in claims:
             pairs = paired_scores(scores, method, other, metric)
-            comparisons.append(paired_comparison(pairs[method], pairs[other], claim=f"{method} > {other}",
-                                                 higher_is_better=higher_is_better, clusters=pairs["case"]))
+            comparisons.append(
+                paired_comparison(
+                    pairs[method],
+                    pairs[other],
+                    claim=f"{method} > {other}",
+                    higher_is_better=higher_is_better,
+                    clusters=pairs["case"],
+                )
+            )
             metric_column.append(metric)
     table = comparisons_table(comparisons, **columns)
     table.insert(1, "metric", metric_column)
@@ -177,7 +234,15 @@ def lowest_loss_pick(scores: pd.DataFrame, method: str = REFERENCE) -> pd.DataFr
         if len(group) < 2:
             continue
         pick = group.loc[group["final loss"].idxmin()]
-        rows.append({"case": case, "seeds": len(group), "picked seed": int(pick["seed"]), "PSNR of pick": pick["PSNR"],
-                     "best PSNR": group["PSNR"].max(), "mean PSNR": group["PSNR"].mean(),
-                     "picked the best": bool(pick["PSNR"] == group["PSNR"].max())})
+        rows.append(
+            {
+                "case": case,
+                "seeds": len(group),
+                "picked seed": int(pick["seed"]),
+                "PSNR of pick": pick["PSNR"],
+                "best PSNR": group["PSNR"].max(),
+                "mean PSNR": group["PSNR"].mean(),
+                "picked the best": bool(pick["PSNR"] == group["PSNR"].max()),
+            }
+        )
     return pd.DataFrame(rows)

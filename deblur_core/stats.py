@@ -24,6 +24,7 @@ Examples
 >>> paired_comparison(worse, better, claim="B > A").verdict
 'contradicted'
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -62,12 +63,15 @@ class PairedComparison:
     def describe(self, unit: str = "", digits: int = 2) -> str:
         """One line such as ``'joint > alternating: +0.42 dB [+0.10, +0.75], n = 8 -> confirmed'``."""
         u = f" {unit}" if unit else ""
-        return (f"{self.claim}: {self.mean:+.{digits}f}{u} [{self.low:+.{digits}f}, {self.high:+.{digits}f}], "
-                f"n = {self.n} -> {self.verdict}")
+        return (
+            f"{self.claim}: {self.mean:+.{digits}f}{u} [{self.low:+.{digits}f}, {self.high:+.{digits}f}], "
+            f"n = {self.n} -> {self.verdict}"
+        )
 
 
-def bootstrap_mean_interval(differences, *, clusters=None, confidence: float = 0.95,
-                            resamples: int = DEFAULT_RESAMPLES, seed: int = 0) -> tuple[float, float]:
+def bootstrap_mean_interval(
+    differences, *, clusters=None, confidence: float = 0.95, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+) -> tuple[float, float]:
     """Percentile-bootstrap interval of the mean of ``differences``.
 
     With ``clusters`` (one label per sample), whole clusters are drawn with replacement
@@ -102,9 +106,17 @@ def bootstrap_mean_interval(differences, *, clusters=None, confidence: float = 0
     return float(low), float(high)
 
 
-def paired_comparison(ours, other, *, claim: str, higher_is_better: bool = True, clusters=None,
-                      confidence: float = 0.95, resamples: int = DEFAULT_RESAMPLES,
-                      seed: int = 0) -> PairedComparison:
+def paired_comparison(
+    ours,
+    other,
+    *,
+    claim: str,
+    higher_is_better: bool = True,
+    clusters=None,
+    confidence: float = 0.95,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+) -> PairedComparison:
     """Test the claim "``ours`` is better than ``other``" on paired samples.
 
     Parameters
@@ -124,18 +136,27 @@ def paired_comparison(ours, other, *, claim: str, higher_is_better: bool = True,
     if a.shape != b.shape:
         raise ValueError(f"paired samples differ in length ({a.size} vs {b.size}); pair each case with itself")
     differences = a - b if higher_is_better else b - a
-    low, high = bootstrap_mean_interval(differences, clusters=clusters, confidence=confidence,
-                                        resamples=resamples, seed=seed)
+    low, high = bootstrap_mean_interval(
+        differences, clusters=clusters, confidence=confidence, resamples=resamples, seed=seed
+    )
     cluster_count = len(set(clusters)) if clusters is not None else differences.size
-    return PairedComparison(claim, float(differences.mean()), low, high, int(differences.size), cluster_count,
-                            verdict_from_interval(low, high))
+    return PairedComparison(
+        claim,
+        float(differences.mean()),
+        low,
+        high,
+        int(differences.size),
+        cluster_count,
+        verdict_from_interval(low, high),
+    )
 
 
 def comparisons_table(comparisons, **columns) -> pd.DataFrame:
     """A table of :class:`PairedComparison` rows, with extra constant ``columns`` (e.g. ``profile=...``)."""
     table = pd.DataFrame([c.as_row() for c in comparisons])
-    table = table.rename(columns={"mean": "mean difference", "low": "CI 95% low", "high": "CI 95% high",
-                                  "n": "paired samples"})
+    table = table.rename(
+        columns={"mean": "mean difference", "low": "CI 95% low", "high": "CI 95% high", "n": "paired samples"}
+    )
     for name, value in columns.items():
         table[name] = value
     return table

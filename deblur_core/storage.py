@@ -12,6 +12,7 @@ Examples
 >>> sorted(p.name for p in paths)
 ['table.csv', 'table.md']
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -103,6 +104,7 @@ def save_table(frame, stem, float_format: str = "{:.4f}") -> list[Path]:
 
 def markdown_table(frame, float_format: str = "{:.4f}") -> str:
     """A pipe table without the optional ``tabulate`` dependency."""
+
     def cell(value):
         if isinstance(value, float):
             return "–" if np.isnan(value) else float_format.format(value)

@@ -1,4 +1,5 @@
 """Test settings: notebooks run under the smoke profile, progress bars stay quiet."""
+
 import os
 
 os.environ.setdefault("DEBLUR_PROFILE", "smoke")

@@ -1,10 +1,17 @@
-import numpy as np
 import pytest
 import torch
 
 from deblur_core.kernels import flip_kernel, kernel_similarity, random_motion_kernel
-from deblur_core.physics.blur import (MODES, Blur, add_gaussian_noise, convolve, convolve_adjoint,
-                                      fft_convolve, kernel_center, psf2otf)
+from deblur_core.physics.blur import (
+    MODES,
+    Blur,
+    add_gaussian_noise,
+    convolve,
+    convolve_adjoint,
+    fft_convolve,
+    kernel_center,
+    psf2otf,
+)
 
 SHAPES = [(3, 3), (5, 3), (4, 4), (6, 5)]
 

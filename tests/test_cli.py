@@ -1,5 +1,3 @@
-import json
-
 import numpy as np
 import pytest
 from skimage import io as skio
@@ -28,8 +26,10 @@ def blurry_png(tmp_path_factory):
     return {
         "grey": save(folder / "blurry.png", (blurry * 255).astype(np.uint8)),
         "rgb16": save(folder / "blurry16.tif", (np.stack([blurry] * 3, -1) * 65535).astype(np.uint16)),
-        "rgba": save(folder / "blurry_rgba.png",
-                     np.dstack([(np.stack([blurry] * 3, -1) * 255).astype(np.uint8), np.full(blurry.shape, 255, np.uint8)])),
+        "rgba": save(
+            folder / "blurry_rgba.png",
+            np.dstack([(np.stack([blurry] * 3, -1) * 255).astype(np.uint8), np.full(blurry.shape, 255, np.uint8)]),
+        ),
         "sharp": save(folder / "sharp.png", (sharp_crop * 255).astype(np.uint8)),
         "folder": folder,
     }
@@ -44,8 +44,19 @@ def run_cli(capsys, *argv):
 @pytest.mark.parametrize("kind", ["grey", "rgb16", "rgba"])
 def test_selfdeblur_writes_all_outputs(blurry_png, tmp_path, capsys, kind):
     out = tmp_path / kind
-    code, stdout, _ = run_cli(capsys, "selfdeblur", blurry_png[kind], "--kernel-size", "7", "--iterations", "3",
-                              "--profile", "smoke", "--out", str(out))
+    code, stdout, _ = run_cli(
+        capsys,
+        "selfdeblur",
+        blurry_png[kind],
+        "--kernel-size",
+        "7",
+        "--iterations",
+        "3",
+        "--profile",
+        "smoke",
+        "--out",
+        str(out),
+    )
     assert code == 0
     assert len(stdout.strip().splitlines()) == 1 and "latent.png" in stdout
     for name in ("latent.png", "kernel.png", "kernel.npy", "history.csv"):
@@ -57,18 +68,31 @@ def test_selfdeblur_writes_all_outputs(blurry_png, tmp_path, capsys, kind):
 
 
 def test_selfdeblur_second_run_comes_from_cache(blurry_png, tmp_path, capsys):
-    args = ("selfdeblur", blurry_png["grey"], "--kernel-size", "7", "--iterations", "2", "--profile", "smoke",
-            "--out", str(tmp_path))
+    args = (
+        "selfdeblur",
+        blurry_png["grey"],
+        "--kernel-size",
+        "7",
+        "--iterations",
+        "2",
+        "--profile",
+        "smoke",
+        "--out",
+        str(tmp_path),
+    )
     assert run_cli(capsys, *args)[0] == 0
     code, stdout, _ = run_cli(capsys, *args)
     assert code == 0 and "loaded from cache" in stdout
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--kernel-size", "8"], "odd"),
-    (["--kernel-size", "41"], "too large"),
-    (["--kernel-size", "7", "--iterations", "0"], "must be positive"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--kernel-size", "8"], "odd"),
+        (["--kernel-size", "41"], "too large"),
+        (["--kernel-size", "7", "--iterations", "0"], "must be positive"),
+    ],
+)
 def test_selfdeblur_bad_arguments(blurry_png, capsys, args, message):
     code, _, err = run_cli(capsys, "selfdeblur", blurry_png["grey"], *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
@@ -105,25 +129,30 @@ def test_estimate_kernel_writes_png_and_npy(blurry_png, capsys, tmp_path):
     assert code == 0 and "9x9 kernel from the whole image" in text and " s -> " in text
     kernel = np.load(tmp_path / "k.npy")
     assert kernel.shape == (9, 9) and np.isclose(kernel.sum(), 1) and (kernel >= 0).all() and out.exists()
-    code, text = run_joined(capsys, "estimate-kernel", blurry_png["rgb16"], "--kernel-size", "7", "--window",
-                         "2,3,41,45", "--out", str(out))
+    code, text = run_joined(
+        capsys, "estimate-kernel", blurry_png["rgb16"], "--kernel-size", "7", "--window", "2,3,41,45", "--out", str(out)
+    )
     assert code == 0 and "window 2,3,41,45" in text
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--kernel-size", "8"], "odd"),
-    (["--kernel-size", "9", "--window", "40,40,30,30"], "does not fit"),
-    (["--kernel-size", "9", "--window", "1,2,3"], "four integers"),
-    (["--kernel-size", "21", "--window", "0,0,15,15"], "larger than the image"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--kernel-size", "8"], "odd"),
+        (["--kernel-size", "9", "--window", "40,40,30,30"], "does not fit"),
+        (["--kernel-size", "9", "--window", "1,2,3"], "four integers"),
+        (["--kernel-size", "21", "--window", "0,0,15,15"], "larger than the image"),
+    ],
+)
 def test_estimate_kernel_rejects_bad_input(blurry_png, capsys, tmp_path, argv, message):
     code, text = run_joined(capsys, "estimate-kernel", blurry_png["grey"], *argv, "--out", str(tmp_path / "k.png"))
     assert code == 2 and message in text and text.count("\n") <= 1
 
 
 def test_select_region_prints_the_best_window(blurry_png, capsys):
-    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "xujia", "--size", "33",
-                         "--stride", "8")
+    code, text = run_joined(
+        capsys, "select-region", blurry_png["grey"], "--selector", "xujia", "--size", "33", "--stride", "8"
+    )
     assert code == 0 and "xujia: best of 16 windows" in text and "--window" in text
 
 
@@ -134,23 +163,44 @@ def test_select_region_with_trained_models(blurry_png, capsys, tmp_path):
     from deblur_core.regions.windows import window_grid
 
     save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
-    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33",
-                         "--checkpoint", str(tmp_path / "cnn.pt"))
+    code, text = run_joined(
+        capsys,
+        "select-region",
+        blurry_png["grey"],
+        "--selector",
+        "cnn",
+        "--size",
+        "33",
+        "--checkpoint",
+        str(tmp_path / "cnn.pt"),
+    )
     assert code == 0 and text.startswith("cnn: best of")
     image = np.random.default_rng(0).random((53, 53))
     windows = window_grid(image.shape, 33, 10)
     gabor = GaborSelector().fit([image], [windows], [np.arange(len(windows)) % 2])
     storage.save_npz(tmp_path / "gabor.npz", **gabor.state_dict())
-    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "gabor", "--size", "33",
-                         "--checkpoint", str(tmp_path / "gabor.npz"))
+    code, text = run_joined(
+        capsys,
+        "select-region",
+        blurry_png["grey"],
+        "--selector",
+        "gabor",
+        "--size",
+        "33",
+        "--checkpoint",
+        str(tmp_path / "gabor.npz"),
+    )
     assert code == 0 and text.startswith("gabor: best of")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--selector", "cnn", "--size", "33"], "needs --checkpoint"),
-    (["--selector", "fergus", "--size", "80"], "larger than the image"),
-    (["--selector", "fergus", "--size", "33", "--checkpoint", "x.pt"], "takes no --checkpoint"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--selector", "cnn", "--size", "33"], "needs --checkpoint"),
+        (["--selector", "fergus", "--size", "80"], "larger than the image"),
+        (["--selector", "fergus", "--size", "33", "--checkpoint", "x.pt"], "takes no --checkpoint"),
+    ],
+)
 def test_select_region_rejects_bad_input(blurry_png, capsys, argv, message):
     code, text = run_joined(capsys, "select-region", blurry_png["grey"], *argv)
     assert code == 2 and message in text
@@ -160,8 +210,17 @@ def test_select_region_rejects_a_checkpoint_of_another_architecture(blurry_png, 
     import torch
 
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}, tmp_path / "r34.pt")
-    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33",
-                         "--checkpoint", str(tmp_path / "r34.pt"))
+    code, text = run_joined(
+        capsys,
+        "select-region",
+        blurry_png["grey"],
+        "--selector",
+        "cnn",
+        "--size",
+        "33",
+        "--checkpoint",
+        str(tmp_path / "r34.pt"),
+    )
     assert code == 2 and "error:" in text and text.count("\n") <= 1
 
 
@@ -175,8 +234,9 @@ def test_jdrl_deblur_applies_a_checkpoint(blurry_png, capsys, tmp_path):
     save_unet(tmp_path / "unet.pt", UNet(width=2))
     for kind in ("grey", "rgb16"):
         out = tmp_path / f"{kind}.png"
-        code, text = run_joined(capsys, "jdrl-deblur", blurry_png[kind], "--checkpoint", str(tmp_path / "unet.pt"),
-                                "--out", str(out))
+        code, text = run_joined(
+            capsys, "jdrl-deblur", blurry_png[kind], "--checkpoint", str(tmp_path / "unet.pt"), "--out", str(out)
+        )
         assert code == 0 and out.exists() and "deblurred" in text
     save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
     code, text = run_joined(capsys, "jdrl-deblur", blurry_png["grey"], "--checkpoint", str(tmp_path / "cnn.pt"))

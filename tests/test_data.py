@@ -5,8 +5,15 @@ from skimage import io as skio
 
 from deblur_core.data.corpus import CATEGORIES, load_bundled, sharp_corpus
 from deblur_core.data.io import read_image, to_grey
-from deblur_core.data.levin import (LEVIN_KERNEL_SIZES, SELFDEBLUR_KERNEL_SIZES, crop_case, generate_levin_like,
-                                    levin_like_benchmark, levin_like_sizes, load_levin)
+from deblur_core.data.levin import (
+    LEVIN_KERNEL_SIZES,
+    SELFDEBLUR_KERNEL_SIZES,
+    crop_case,
+    generate_levin_like,
+    levin_like_benchmark,
+    levin_like_sizes,
+    load_levin,
+)
 
 
 def test_corpus_covers_every_category_offline():
@@ -103,7 +110,7 @@ def test_load_errors(tmp_path):
 def test_read_image_variants(tmp_path):
     rgba = np.zeros((5, 7, 4), np.uint8)
     rgba[..., 0] = 255
-    rgba[..., 3] = 0          # fully transparent: white after compositing
+    rgba[..., 3] = 0  # fully transparent: white after compositing
     write_png(tmp_path / "rgba.png", rgba)
     assert np.allclose(read_image(tmp_path / "rgba.png"), 1.0)
     grey16 = np.full((5, 7), 65535, np.uint16)

@@ -26,6 +26,7 @@ def test_mixed_precision_keeps_input_and_output_layers_in_float32():
     def record(name, of_output=False):
         def hook(module, inputs, output):
             seen[name] = output.dtype if of_output else inputs[0].dtype
+
         return hook
 
     outer = net.body
@@ -35,8 +36,12 @@ def test_mixed_precision_keeps_input_and_output_layers_in_float32():
     outer.inner.down[0][0].register_forward_hook(record("deeper conv output", of_output=True))
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = net(torch.rand(1, 8, 33, 35) * 0.1)
-    assert seen == {"first conv input": torch.float32, "skip conv input": torch.float32,
-                    "merge input": torch.bfloat16, "deeper conv output": torch.bfloat16}
+    assert seen == {
+        "first conv input": torch.float32,
+        "skip conv input": torch.float32,
+        "merge input": torch.bfloat16,
+        "deeper conv output": torch.bfloat16,
+    }
     assert out.dtype == torch.float32
 
 
@@ -45,10 +50,12 @@ def test_kernel_generator_never_runs_in_bfloat16():
 
     from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser
 
-    config = SelfDeblurConfig(kernel_size=(7, 7), iterations=1, precision="bfloat16", channels=8,
-                              skip_channels=2, levels=3)
-    optimiser = SelfDeblurOptimiser(np.random.default_rng(0).random((41, 41)), config, 0.0,
-                                    select_precision(torch.device("cpu"), "bfloat16"))
+    config = SelfDeblurConfig(
+        kernel_size=(7, 7), iterations=1, precision="bfloat16", channels=8, skip_channels=2, levels=3
+    )
+    optimiser = SelfDeblurOptimiser(
+        np.random.default_rng(0).random((41, 41)), config, 0.0, select_precision(torch.device("cpu"), "bfloat16")
+    )
     with torch.no_grad():
         assert torch.equal(optimiser._kernel(), optimiser.kernel_net(optimiser.z_kernel))
 

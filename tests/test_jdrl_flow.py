@@ -3,8 +3,15 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter
 
-from deblur_core.jdrl.flow import (calibration_mask, colour_wheel, estimate_flow, estimate_flow_batch,
-                                   flow_to_colour, mask_keep_fraction, warp)
+from deblur_core.jdrl.flow import (
+    calibration_mask,
+    colour_wheel,
+    estimate_flow,
+    estimate_flow_batch,
+    flow_to_colour,
+    mask_keep_fraction,
+    warp,
+)
 
 
 def texture(size=96, seed=0, channels=None):
@@ -61,25 +68,26 @@ def bilinear_reference(image, flow):
             x0, y0 = int(np.floor(sx)), int(np.floor(sy))
             x1, y1 = min(x0 + 1, width - 1), min(y0 + 1, height - 1)
             fx, fy = sx - x0, sy - y0
-            out[y, x] = ((1 - fy) * ((1 - fx) * image[y0, x0] + fx * image[y0, x1])
-                         + fy * ((1 - fx) * image[y1, x0] + fx * image[y1, x1]))
+            out[y, x] = (1 - fy) * ((1 - fx) * image[y0, x0] + fx * image[y0, x1]) + fy * (
+                (1 - fx) * image[y1, x0] + fx * image[y1, x1]
+            )
     return out
 
 
 def test_fractional_flow_matches_manual_bilinear_interpolation():
     rng = np.random.default_rng(1)
     image = rng.random((9, 11))
-    flow = rng.uniform(-3, 3, size=(2, 9, 11))          # some samples land outside: border padding
+    flow = rng.uniform(-3, 3, size=(2, 9, 11))  # some samples land outside: border padding
     flow[:, 4, 5] = (0.25, -0.75)
     out = warp(torch.from_numpy(image)[None, None], torch.from_numpy(flow)[None])[0, 0].numpy()
     assert np.allclose(out, bilinear_reference(image, flow), atol=1e-12)
 
 
 def test_constant_fractional_shift():
-    image = torch.arange(6, dtype=torch.float64).repeat(3, 1)[None, None]   # value = column index
+    image = torch.arange(6, dtype=torch.float64).repeat(3, 1)[None, None]  # value = column index
     out = warp(image, constant_flow(0.3, 0.0, height=3, width=6, dtype=torch.float64))
     assert torch.allclose(out[0, 0, :, :-1], image[0, 0, :, :-1] + 0.3)
-    assert torch.allclose(out[0, 0, :, -1], image[0, 0, :, -1])                  # clamped at the border
+    assert torch.allclose(out[0, 0, :, -1], image[0, 0, :, -1])  # clamped at the border
 
 
 def test_warp_is_differentiable_with_respect_to_the_image():
@@ -97,7 +105,7 @@ def test_warp_rejects_mismatched_flow():
 # --------------------------------------------------------------------------- estimation
 def test_estimated_flow_has_the_right_sign_and_undoes_the_shift():
     reference = texture(96)
-    moving = shifted(reference, 3, -2)                  # moved 3 px right and 2 px up
+    moving = shifted(reference, 3, -2)  # moved 3 px right and 2 px up
     flow = estimate_flow(reference, moving)
     assert flow.shape == (96, 96, 2) and flow.dtype == np.float32
     interior = flow[16:-16, 16:-16]
@@ -191,7 +199,7 @@ def test_mask_rejects_bad_arguments():
 def test_flow_colours_follow_the_middlebury_wheel():
     assert colour_wheel().shape == (55, 3)
     flow = torch.zeros(1, 2, 1, 2)
-    flow[0, 0, 0, 1] = 2.0                               # right-pointing, largest: saturated red
+    flow[0, 0, 0, 1] = 2.0  # right-pointing, largest: saturated red
     colour = flow_to_colour(flow)[0, :, 0]
-    assert torch.allclose(colour[:, 0], torch.ones(3))   # zero flow: white
+    assert torch.allclose(colour[:, 0], torch.ones(3))  # zero flow: white
     assert torch.allclose(colour[:, 1], torch.tensor([1.0, 0.0, 0.0]))

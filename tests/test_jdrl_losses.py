@@ -38,7 +38,7 @@ def test_constant_difference_has_the_closed_form(d):
     x = torch.zeros(2, 3, 4, 5, dtype=torch.float64)
     y = x + d
     assert math.isclose(float(charbonnier(x, y)), math.sqrt(d * d + EPS * EPS), rel_tol=1e-12)
-    per_image = math.sqrt(3 * 4 * 5 * d * d + EPS * EPS)          # norm over all pixels and channels
+    per_image = math.sqrt(3 * 4 * 5 * d * d + EPS * EPS)  # norm over all pixels and channels
     assert math.isclose(float(charbonnier(x, y, reduction="image_sum")), 2 * per_image, rel_tol=1e-12)
     assert math.isclose(float(charbonnier(x, y, reduction="image_mean")), per_image, rel_tol=1e-12)
 
@@ -58,10 +58,11 @@ def test_mask_removes_a_region_and_its_gradient():
     mask = torch.ones(2, 1, 8, 8, dtype=torch.float64)
     mask[:, :, :4] = 0
     changed = x.clone()
-    changed[:, :, :4] += 10.0                                     # only inside the masked-out region
+    changed[:, :, :4] += 10.0  # only inside the masked-out region
     for reduction in ("pixel", "image_sum", "image_mean"):
-        assert torch.isclose(charbonnier(x, y, mask, reduction=reduction),
-                             charbonnier(changed, y, mask, reduction=reduction))
+        assert torch.isclose(
+            charbonnier(x, y, mask, reduction=reduction), charbonnier(changed, y, mask, reduction=reduction)
+        )
     x.requires_grad_()
     charbonnier(x, y, mask).backward()
     assert bool((x.grad[:, :, :4] == 0).all()) and bool((x.grad[:, :, 4:] != 0).all())
@@ -83,9 +84,9 @@ def test_identical_images_give_an_epsilon_level_loss():
     images = textures()
     loss, info = adaptive_deblurring_loss(images, images.clone())
     assert len(info["terms"]) == 2
-    assert float(loss) < 2 * EPS * 1.01                            # two terms, each about eps
+    assert float(loss) < 2 * EPS * 1.01  # two terms, each about eps
     for key in ("mask_sharp_onto_deblurred", "mask_deblurred_onto_sharp"):
-        assert bool((info[key] == 1).all())                        # zero flow: nothing to distrust
+        assert bool((info[key] == 1).all())  # zero flow: nothing to distrust
 
 
 def test_misalignment_is_forgiven():
@@ -93,8 +94,8 @@ def test_misalignment_is_forgiven():
     sharp = moved(deblurred, 3, -2)
     plain = charbonnier(deblurred, sharp)
     loss, info = adaptive_deblurring_loss(deblurred, sharp)
-    assert float(loss) < 0.3 * float(plain)              # what is left sits mostly at the wrapped borders
-    flow = info["flow_sharp_onto_deblurred"]                      # reference I_hat, moving I_S
+    assert float(loss) < 0.3 * float(plain)  # what is left sits mostly at the wrapped borders
+    flow = info["flow_sharp_onto_deblurred"]  # reference I_hat, moving I_S
     assert torch.allclose(flow[:, 0, 16:-16, 16:-16].median(), torch.tensor(3.0), atol=0.1)
     assert torch.allclose(flow[:, 1, 16:-16, 16:-16].median(), torch.tensor(-2.0), atol=0.1)
     interior = (slice(None), slice(None), slice(8, -8), slice(8, -8))
@@ -105,7 +106,7 @@ def test_misalignment_is_forgiven():
 
 def test_gradients_reach_the_deblurred_image_through_both_terms():
     sharp = textures(batch=1)
-    deblurred = (moved(sharp, 2, 1) + 0.05 * torch.rand(sharp.shape, generator=torch.Generator().manual_seed(2)))
+    deblurred = moved(sharp, 2, 1) + 0.05 * torch.rand(sharp.shape, generator=torch.Generator().manual_seed(2))
     deblurred.requires_grad_()
     loss, info = adaptive_deblurring_loss(deblurred, sharp)
     first, second = info["terms"]
@@ -131,14 +132,14 @@ def test_options_select_the_terms():
 def test_flow_source_replaces_the_deblurred_image_for_the_flow():
     # early epochs: I_hat is uninformative (flat), the flow comes from I_B against I_S
     sharp = textures(batch=1)
-    blurry = moved(sharp, -2, 3)          # blurry(p) = sharp(p + (2, -3)): the flow that lays I_S onto it
+    blurry = moved(sharp, -2, 3)  # blurry(p) = sharp(p + (2, -3)): the flow that lays I_S onto it
     deblurred = torch.full_like(sharp, 0.5, requires_grad=True)
     _, info = adaptive_deblurring_loss(deblurred, sharp, flow_source=blurry, bidirectional=False, use_mask=False)
     assert torch.equal(info["flow_sharp_onto_deblurred"], estimate_flow_batch(blurry, sharp))
-    assert torch.allclose(info["flow_sharp_onto_deblurred"][:, 0, 16:-16, 16:-16].median(), torch.tensor(2.0),
-                          atol=0.1)
-    assert torch.allclose(info["flow_sharp_onto_deblurred"][:, 1, 16:-16, 16:-16].median(), torch.tensor(-3.0),
-                          atol=0.1)
+    assert torch.allclose(info["flow_sharp_onto_deblurred"][:, 0, 16:-16, 16:-16].median(), torch.tensor(2.0), atol=0.1)
+    assert torch.allclose(
+        info["flow_sharp_onto_deblurred"][:, 1, 16:-16, 16:-16].median(), torch.tensor(-3.0), atol=0.1
+    )
     with pytest.raises(ValueError, match="flow_source"):
         adaptive_deblurring_loss(deblurred, sharp, flow_source=blurry[..., :32])
 
@@ -153,7 +154,7 @@ def test_reblurring_and_total_losses():
     generator = torch.Generator().manual_seed(3)
     reblurred, blurry = torch.rand(2, 3, 8, 8, generator=generator), torch.rand(2, 3, 8, 8, generator=generator)
     r = reblurring_loss(reblurred, blurry)
-    assert torch.isclose(r, torch.sqrt((reblurred - blurry) ** 2 + EPS ** 2).mean())
+    assert torch.isclose(r, torch.sqrt((reblurred - blurry) ** 2 + EPS**2).mean())
     assert math.isclose(float(reblurring_loss(blurry, blurry, reduction="image_sum")), 2 * EPS, rel_tol=1e-6)
     d = torch.tensor(0.3)
     assert torch.isclose(total_loss(d, r), d + 0.5 * r)

@@ -4,8 +4,7 @@ import torch
 
 from deblur_core.jdrl import training
 from deblur_core.jdrl.data import make_pair
-from deblur_core.jdrl.training import (SUPPLEMENT_VARIANT_2, VARIANTS, JDRLConfig, build_networks, step_loss,
-                                       train_jdrl)
+from deblur_core.jdrl.training import SUPPLEMENT_VARIANT_2, VARIANTS, JDRLConfig, build_networks, step_loss, train_jdrl
 
 TINY = dict(width=2, reblur_width=4, levels=3, crop=33, learning_rate=3e-3, halve_every=100)
 
@@ -54,8 +53,11 @@ def test_step_loss_passes_each_switch_to_the_losses(monkeypatch, pairs):
         model, reblur = build_networks(VARIANTS[name], config)
         _, record = step_loss(model, reblur, blurry, sharp, VARIANTS[name], config, warming_up=False)
         assert not np.isnan(record["reblurring"])
-    assert [(c["bidirectional"], c["use_mask"], c["flow_source"]) for c in calls] == \
-        [(False, True, None), (True, False, None), (True, True, None)]
+    assert [(c["bidirectional"], c["use_mask"], c["flow_source"]) for c in calls] == [
+        (False, True, None),
+        (True, False, None),
+        (True, True, None),
+    ]
     model, reblur = build_networks(VARIANTS["final"], config)
     _, record = step_loss(model, reblur, blurry, sharp, VARIANTS["final"], config, warming_up=True)
     assert calls[-1]["flow_source"] is blurry and np.isnan(record["reblurring"])  # warm-up: flow vs I_B, no L_r

@@ -4,8 +4,16 @@ import torch
 import torch.nn.functional as F
 
 from deblur_core.data.corpus import load_bundled
-from deblur_core.kernel_estimation import (EstimatorConfig, _min_filter, _otf, estimate_kernel, estimate_kernels,
-                                           kernel_step, periodic_extension, pyramid_kernel_sizes)
+from deblur_core.kernel_estimation import (
+    EstimatorConfig,
+    _min_filter,
+    _otf,
+    estimate_kernel,
+    estimate_kernels,
+    kernel_step,
+    periodic_extension,
+    pyramid_kernel_sizes,
+)
 from deblur_core.kernels import kernel_similarity, random_motion_kernel
 from deblur_core.physics.blur import convolve
 
@@ -34,8 +42,11 @@ def test_a_flipped_truth_scores_lower_than_the_estimate(blurred_crop):
 @pytest.mark.parametrize("image", ["noise", "constant", "ramp"])
 def test_always_returns_normalised_non_negative_kernels(image):
     rng = np.random.default_rng(1)
-    pixels = {"noise": rng.random((41, 45)), "constant": np.full((41, 45), 0.3),
-              "ramp": np.tile(np.linspace(0, 1, 45), (41, 1))}[image]
+    pixels = {
+        "noise": rng.random((41, 45)),
+        "constant": np.full((41, 45), 0.3),
+        "ramp": np.tile(np.linspace(0, 1, 45), (41, 1)),
+    }[image]
     with pytest.warns(UserWarning, match="constant") if image == "constant" else _no_warning():
         k = estimate_kernel(pixels, 7, iterations_per_scale=2)
     assert k.shape == (7, 7) and np.all(k >= 0) and np.isclose(k.sum(), 1) and np.all(np.isfinite(k))
@@ -67,8 +78,9 @@ def test_kernel_step_recovers_the_kernel_from_the_true_latent_image():
     kernel = torch.tensor(random_motion_kernel(9, seed=7))[None]
     blurry = torch.fft.irfft2(torch.fft.rfft2(sharp) * _otf(kernel, sharp.shape[-2:]), s=sharp.shape[-2:])
     start = torch.full_like(kernel, 1 / 81)
-    estimate = kernel_step(sharp, blurry, start, kernel_weight=1e-6, steps=200,
-                           gradient_threshold=torch.zeros(1, dtype=torch.float64))
+    estimate = kernel_step(
+        sharp, blurry, start, kernel_weight=1e-6, steps=200, gradient_threshold=torch.zeros(1, dtype=torch.float64)
+    )
     np.testing.assert_allclose(estimate[0].numpy(), kernel[0].numpy(), atol=2e-3)
 
 

@@ -1,8 +1,16 @@
 import numpy as np
 import pytest
 
-from deblur_core.kernels import (center_kernel, check_kernel_size, delta_kernel, flip_kernel, kernel_centroid,
-                                 kernel_similarity, normalize_kernel, random_motion_kernel)
+from deblur_core.kernels import (
+    center_kernel,
+    check_kernel_size,
+    delta_kernel,
+    flip_kernel,
+    kernel_centroid,
+    kernel_similarity,
+    normalize_kernel,
+    random_motion_kernel,
+)
 
 
 @pytest.mark.parametrize("size", [11, 19, 27, 55])

@@ -1,7 +1,9 @@
 """environment.yml and pyproject.toml must list the same dependencies."""
+
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import deblur_core
 

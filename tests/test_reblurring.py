@@ -3,8 +3,15 @@ import math
 import pytest
 import torch
 
-from deblur_core.jdrl.reblurring import (ReblurModule, isotropic_kernel, reblur_fast, reblur_reference,
-                                         ring_means, seed_channels, split_seeds)
+from deblur_core.jdrl.reblurring import (
+    ReblurModule,
+    isotropic_kernel,
+    reblur_fast,
+    reblur_reference,
+    ring_means,
+    seed_channels,
+    split_seeds,
+)
 
 
 def random_inputs(levels=8, size=(21, 19), dtype=torch.float32, seed=0):
@@ -37,11 +44,11 @@ def test_kernel_values_follow_eq7():
     a = torch.tensor([0.3, -0.2, 0.9], dtype=torch.float64)
     kernel = isotropic_kernel(a)
     centre = kernel[2, 2]
-    assert torch.isclose(kernel[2, 3] / centre, torch.exp(a[1] - a[0]))       # rho = 1: a_1
-    assert torch.isclose(kernel[2, 4] / centre, torch.exp(a[2] - a[0]))       # rho = 2: a_2
-    diagonal = (2 - math.sqrt(2)) * a[1] + (math.sqrt(2) - 1) * a[2]           # rho = sqrt 2: between a_1 and a_2
+    assert torch.isclose(kernel[2, 3] / centre, torch.exp(a[1] - a[0]))  # rho = 1: a_1
+    assert torch.isclose(kernel[2, 4] / centre, torch.exp(a[2] - a[0]))  # rho = 2: a_2
+    diagonal = (2 - math.sqrt(2)) * a[1] + (math.sqrt(2) - 1) * a[2]  # rho = sqrt 2: between a_1 and a_2
     assert torch.isclose(kernel[3, 3] / centre, torch.exp(diagonal - a[0]))
-    assert kernel[0, 0] == 0                                                   # rho = 2 sqrt 2 > 2: outside
+    assert kernel[0, 0] == 0  # rho = 2 sqrt 2 > 2: outside
 
 
 @pytest.mark.parametrize("levels", [2, 4, 8])
@@ -51,8 +58,10 @@ def test_fast_equals_reference_outputs_and_gradients(levels):
     fast = reblur_fast(image, seeds, weights, levels)
     assert torch.allclose(fast, reference, atol=1e-5, rtol=0)
     upstream = torch.randn_like(reference)
-    for g_ref, g_fast in zip(torch.autograd.grad(reference, (image, seeds, weights), upstream),
-                             torch.autograd.grad(fast, (image, seeds, weights), upstream)):
+    for g_ref, g_fast in zip(
+        torch.autograd.grad(reference, (image, seeds, weights), upstream),
+        torch.autograd.grad(fast, (image, seeds, weights), upstream),
+    ):
         assert torch.allclose(g_fast, g_ref, atol=1e-5, rtol=0)
 
 
@@ -68,7 +77,7 @@ def test_identity_weights_and_constant_images():
 def test_ring_means_of_a_delta():
     image = torch.zeros(1, 1, 31, 31, dtype=torch.float64)
     image[0, 0, 15, 15] = 1.0
-    means = ring_means(image, levels=3)                # rings at squared distances 0, 1, 2, 4
+    means = ring_means(image, levels=3)  # rings at squared distances 0, 1, 2, 4
     assert means.shape == (1, 1, 4, 31, 31)
     assert means[0, 0, 0, 15, 15] == 1 and means[0, 0, 1, 15, 16] == 0.25 and means[0, 0, 3, 13, 15] == 0.25
 
@@ -100,8 +109,10 @@ def test_free_kernels_reduce_to_the_reference_for_isotropic_logits():
     image, seeds, weights = random_inputs(levels=4, dtype=torch.float64)
     assert free_kernel_channels(4) == 9 + 25 + 49 and free_kernel_channels(8) == 679
     # free kernels whose logits are the isotropic kernels' log-weights reproduce the isotropic result
-    logits = [isotropic_kernel(s.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2).clamp_min(1e-300).log()
-              for s in split_seeds(seeds, 4)]
+    logits = [
+        isotropic_kernel(s.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2).clamp_min(1e-300).log()
+        for s in split_seeds(seeds, 4)
+    ]
     free = reblur_free(image, torch.cat(logits, dim=1), weights, 4)
     assert torch.allclose(free, reblur_reference(image, seeds, weights, 4), atol=1e-10)
 

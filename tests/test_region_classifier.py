@@ -2,10 +2,14 @@ import numpy as np
 import pytest
 import torch
 
-from deblur_core.models.region_classifier import (RegionClassifier, classifier_config, load_classifier,
-                                                  prepare_windows, save_classifier)
-from deblur_core.regions.training import (ClassifierTrainingConfig, predict_scores, roc_auc, run_key,
-                                          train_classifier)
+from deblur_core.models.region_classifier import (
+    RegionClassifier,
+    classifier_config,
+    load_classifier,
+    prepare_windows,
+    save_classifier,
+)
+from deblur_core.regions.training import ClassifierTrainingConfig, predict_scores, roc_auc, run_key, train_classifier
 
 TINY = dict(input_size=33, width=4, blocks=(1, 1, 1, 1))
 TINY_TRAINING = dict(TINY, batch_size=8, learning_rate=0.01, precision="float32")

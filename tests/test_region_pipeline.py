@@ -1,4 +1,5 @@
 """Data, labels and evaluation of the region-selection pipeline (small odd-sized images)."""
+
 import numpy as np
 import pytest
 
@@ -73,14 +74,19 @@ def test_labels_are_cached_and_resume_after_an_interruption(tmp_path, monkeypatc
     assert calls[4:] == []
     for a, b in zip(resumed, again):
         assert np.array_equal(a.similarities, b.similarities) and np.array_equal(a.kernels, b.kernels)
-    other = label_windows(examples[:1], 33, 14, estimator_options={"iterations_per_scale": 3}, cache_dir=tmp_path,
-                          progress=False)
+    other = label_windows(
+        examples[:1], 33, 14, estimator_options={"iterations_per_scale": 3}, cache_dir=tmp_path, progress=False
+    )
     assert calls[4:] == ["text_k1"] and len(other[0].windows) == 9  # other settings: a fresh entry
 
 
 def test_labels_follow_the_threshold():
-    item = LabelledExample(small_examples()[0], window_grid((61, 61), 33, 14), np.zeros((9, 5, 5)),
-                           np.array([0.5, 0.6, 0.7, 0.74, 0.75, 0.76, 0.8, 0.9, 1.0]))
+    item = LabelledExample(
+        small_examples()[0],
+        window_grid((61, 61), 33, 14),
+        np.zeros((9, 5, 5)),
+        np.array([0.5, 0.6, 0.7, 0.74, 0.75, 0.76, 0.8, 0.9, 1.0]),
+    )
     assert item.labels(0.75).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     summary = label_summary([item], 0.75)
     assert summary["windows"] == 9 and summary["positives"] == 4
@@ -90,8 +96,8 @@ def test_evaluation_scores_the_true_kernel_as_an_error_ratio_of_one():
     example = small_examples(names=("text",))[1]
     windows = window_grid(example.blurry.shape, 33, 14)
     kernels = np.zeros((len(windows), 7, 7))
-    kernels[:, 3, 3] = 1.0                   # every window 'estimates' no blur ...
-    kernels[4] = example.kernel              # ... except window 4, which finds the truth
+    kernels[:, 3, 3] = 1.0  # every window 'estimates' no blur ...
+    kernels[4] = example.kernel  # ... except window 4, which finds the truth
     similarities = np.full(len(windows), 0.4)
     similarities[4] = 1.0
     item = LabelledExample(example, windows, kernels, similarities)

@@ -2,9 +2,21 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from deblur_core.regions.selectors import (SELECTORS, FergusSelector, GaborSelector, OracleSelector, RandomSelector,
-                                           XuJiaSelector, gabor_feature_maps, gabor_features, make_selector,
-                                           rank_windows, select_window, window_features, xujia_r_map)
+from deblur_core.regions.selectors import (
+    SELECTORS,
+    FergusSelector,
+    GaborSelector,
+    OracleSelector,
+    RandomSelector,
+    XuJiaSelector,
+    gabor_feature_maps,
+    gabor_features,
+    make_selector,
+    rank_windows,
+    select_window,
+    window_features,
+    xujia_r_map,
+)
 from deblur_core.regions.windows import Window, extract_windows, window_grid
 
 SHAPE, SIZE, STRIDE = (97, 101), 33, 16
@@ -74,7 +86,7 @@ def test_xujia_score_matches_the_documented_formula():
     gx[:, :-1], gy[:-1, :] = np.diff(image, axis=1), np.diff(image, axis=0)
     padded = [np.pad(g, 2) for g in (gx, gy, np.hypot(gx, gy))]
     row, col = 45, 30
-    box = [p[row:row + 5, col:col + 5].sum() for p in padded]
+    box = [p[row : row + 5, col : col + 5].sum() for p in padded]
     assert xujia_r_map(image)[row, col] == pytest.approx(np.hypot(box[0], box[1]) / (box[2] + 0.5))
     useful = xujia_r_map(image) > 0.3
     expected = (np.hypot(gx, gy) * useful)[window.slices()].mean()
@@ -98,12 +110,15 @@ def test_gabor_features_shape_and_finiteness():
 
 
 def edge_image(seed):
-    """Faint noise with a few strong blurred rectangles; returns the image, its windows and 'has strong edges' labels."""
+    """Faint noise with a few strong blurred rectangles.
+
+    Returns the image, its windows and 'has strong edges' labels.
+    """
     rng = np.random.default_rng(seed)
     image = 0.5 + 0.02 * rng.standard_normal(SHAPE)
     for _ in range(2):
         y, x = rng.integers(0, SHAPE[0] - 30), rng.integers(0, SHAPE[1] - 30)
-        image[y:y + 25, x:x + 25] += rng.choice([-0.35, 0.35])
+        image[y : y + 25, x : x + 25] += rng.choice([-0.35, 0.35])
     image = np.clip(ndimage.gaussian_filter(image, 1.0), 0, 1)
     windows = window_grid(SHAPE, SIZE, STRIDE)
     energy = np.array([gradient_energy(w) for w in extract_windows(image, windows)])
@@ -172,10 +187,16 @@ def test_constant_image_scores_zero_and_falls_back_to_the_first_window(selector,
     assert best == windows[0] and score == 0.0 and np.all(scores == 0)
 
 
-@pytest.mark.parametrize("selector", [
-    RandomSelector(seed=0),
-    GaborSelector.from_state_dict({"mean": np.zeros(26), "scale": np.ones(26), "weights": np.ones(26), "bias": 0.0}),
-], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "selector",
+    [
+        RandomSelector(seed=0),
+        GaborSelector.from_state_dict(
+            {"mean": np.zeros(26), "scale": np.ones(26), "weights": np.ones(26), "bias": 0.0}
+        ),
+    ],
+    ids=lambda s: s.name,
+)
 def test_constant_image_picks_the_first_window_for_any_selector(selector):
     with pytest.warns(UserWarning, match="constant image"):
         best, _, windows, scores = select_window(np.full(SHAPE, 0.7), selector, SIZE, STRIDE)

@@ -6,8 +6,14 @@ from deblur_core.kernels import random_motion_kernel
 from deblur_core.models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
 from deblur_core.models.skip import SkipNetwork
 from deblur_core.physics.blur import convolve
-from deblur_core.selfdeblur import (SelfDeblurConfig, SelfDeblurOptimiser, estimate_noise_level, run_key,
-                                    run_selfdeblur, tv_weight_for_noise)
+from deblur_core.selfdeblur import (
+    SelfDeblurConfig,
+    SelfDeblurOptimiser,
+    estimate_noise_level,
+    run_key,
+    run_selfdeblur,
+    tv_weight_for_noise,
+)
 
 TINY = dict(channels=8, skip_channels=2, levels=3, precision="float32", eval_every=5, snapshot_count=4)
 

@@ -20,6 +20,7 @@ Examples
 >>> names
 ['text', 'page']
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,11 +32,19 @@ from .io import to_grey, to_unit_range
 CATEGORIES = ("natural", "man-made", "text", "face")
 
 _CATALOGUE = {
-    "chelsea": "natural", "grass": "natural", "gravel": "natural", "moon": "natural",
+    "chelsea": "natural",
+    "grass": "natural",
+    "gravel": "natural",
+    "moon": "natural",
     "hubble_deep_field": "natural",
-    "camera": "man-made", "brick": "man-made", "coffee": "man-made", "rocket": "man-made",
-    "coins": "man-made", "motorcycle": "man-made",
-    "text": "text", "page": "text",
+    "camera": "man-made",
+    "brick": "man-made",
+    "coffee": "man-made",
+    "rocket": "man-made",
+    "coins": "man-made",
+    "motorcycle": "man-made",
+    "text": "text",
+    "page": "text",
     "astronaut": "face",
 }
 
@@ -73,5 +82,8 @@ def sharp_corpus(category: str | None = None) -> list[CorpusImage]:
     """All corpus images (or those of one category), grey, in a fixed order."""
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
-    return [CorpusImage(name, cat, load_bundled(name)) for name, cat in _CATALOGUE.items()
-            if category is None or cat == category]
+    return [
+        CorpusImage(name, cat, load_bundled(name))
+        for name, cat in _CATALOGUE.items()
+        if category is None or cat == category
+    ]

@@ -3,6 +3,7 @@
 8- and 16-bit files, grey, RGB and RGBA (composited on white, as a viewer shows it)
 are all read the same way: a float64 array in [0, 1], ``(H, W)`` or ``(H, W, 3)``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,8 +24,9 @@ def read_image(path: str | Path) -> np.ndarray:
     try:
         raw = skio.imread(path)
     except Exception as error:  # the readers raise many types; one message for the user
-        raise ValueError(f"cannot read {path} as an image ({type(error).__name__}); "
-                         "use a PNG, JPEG or TIFF file") from error
+        raise ValueError(
+            f"cannot read {path} as an image ({type(error).__name__}); use a PNG, JPEG or TIFF file"
+        ) from error
     return to_unit_range(raw, source=str(path))
 
 
@@ -40,8 +42,10 @@ def to_unit_range(raw: np.ndarray, source: str = "image") -> np.ndarray:
         if not np.all(np.isfinite(image)):
             raise ValueError(f"{source} contains NaN or infinite values")
         if image.min() < 0 or image.max() > 1:
-            raise ValueError(f"{source} holds floats outside [0, 1] (range {image.min():.3g}..{image.max():.3g}); "
-                             "rescale it to [0, 1] first")
+            raise ValueError(
+                f"{source} holds floats outside [0, 1] (range {image.min():.3g}..{image.max():.3g}); "
+                "rescale it to [0, 1] first"
+            )
     else:
         raise ValueError(f"{source} has unsupported pixel type {raw.dtype}")
     if image.ndim == 3 and image.shape[-1] == 1:
@@ -83,7 +87,7 @@ def fit_to_shape(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     else:
         crop_h, crop_w = height, max(1, round(height * target_w / target_h))
     top, left = (height - crop_h) // 2, (width - crop_w) // 2
-    cropped = image[top:top + crop_h, left:left + crop_w]
+    cropped = image[top : top + crop_h, left : left + crop_w]
     return resize(cropped, shape, order=1, anti_aliasing=True, mode="reflect")
 
 

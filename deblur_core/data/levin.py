@@ -20,6 +20,7 @@ of 19, 17, 15, 27, 13, 21, 23 and 23 px. SelfDeblur (Sec. 4.1) estimates kernels
   - Levin's original ``.mat`` files (one per pair, e.g. ``im05_flit01.mat``) with the
     variables ``x`` (sharp), ``y`` (blurry) and ``f`` (kernel).
 """
+
 from __future__ import annotations
 
 import re
@@ -64,7 +65,7 @@ def _square_crop(image: np.ndarray, size: int) -> np.ndarray:
 
     side = min(image.shape)
     top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
-    square = image[top:top + side, left:left + side]
+    square = image[top : top + side, left : left + side]
     return np.clip(resize(square, (size, size), anti_aliasing=True, order=3), 0, 1)
 
 
@@ -102,10 +103,10 @@ def generate_levin_like(seed: int = 0, noise: float = LEVIN_LIKE_NOISE, scale: f
     cases = []
     for image_id, name in enumerate(LEVIN_LIKE_IMAGES, start=1):
         large = _square_crop(load_bundled(name), size + 2 * margin)
-        sharp = large[margin:margin + size, margin:margin + size]
+        sharp = large[margin : margin + size, margin : margin + size]
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2
-            support = large[margin - r:margin + size + r, margin - r:margin + size + r]
+            support = large[margin - r : margin + size + r, margin - r : margin + size + r]
             blurry = blur_and_quantise(support, kernel, noise, rng)
             cases.append(BlurCase(image_id, kernel_id, blurry, sharp, kernel, estimation_sizes[kernel_id - 1]))
     return cases
@@ -129,9 +130,13 @@ def levin_like_benchmark(cache_dir: str | Path | None = None, seed: int = 0, sca
             arrays[f"kernel{kernel_id}"] = next(c.kernel for c in cases if c.kernel_id == kernel_id)
         storage.save_npz(path, **arrays)
     with np.load(path) as data:
-        return [BlurCase(i, k, data[f"im{i}_kernel{k}_blurry"], data[f"im{i}_sharp"], data[f"kernel{k}"],
-                         estimation_sizes[k - 1])
-                for i in range(1, len(LEVIN_LIKE_IMAGES) + 1) for k in range(1, len(LEVIN_KERNEL_SIZES) + 1)]
+        return [
+            BlurCase(
+                i, k, data[f"im{i}_kernel{k}_blurry"], data[f"im{i}_sharp"], data[f"kernel{k}"], estimation_sizes[k - 1]
+            )
+            for i in range(1, len(LEVIN_LIKE_IMAGES) + 1)
+            for k in range(1, len(LEVIN_KERNEL_SIZES) + 1)
+        ]
 
 
 def _estimation_size(kernel_id: int, kernel: np.ndarray) -> int:
@@ -153,11 +158,21 @@ def _load_png_layout(folder: Path, files: list[Path]) -> list[BlurCase]:
         kernel_path = folder / "gt" / f"kernel{kernel_id}.png"
         for needed in (sharp_path, kernel_path):
             if not needed.is_file():
-                raise FileNotFoundError(f"{path.name} has no ground truth {needed}; the SelfDeblur layout "
-                                        "keeps gt/imN.png and gt/kernelM.png beside the blurry images")
+                raise FileNotFoundError(
+                    f"{path.name} has no ground truth {needed}; the SelfDeblur layout "
+                    "keeps gt/imN.png and gt/kernelM.png beside the blurry images"
+                )
         kernel = read_kernel_image(kernel_path)
-        cases.append(BlurCase(image_id, kernel_id, read_image(path), read_image(sharp_path), kernel,
-                              _estimation_size(kernel_id, kernel)))
+        cases.append(
+            BlurCase(
+                image_id,
+                kernel_id,
+                read_image(path),
+                read_image(sharp_path),
+                kernel,
+                _estimation_size(kernel_id, kernel),
+            )
+        )
     return cases
 
 
@@ -169,8 +184,10 @@ def _load_mat_layout(files: list[Path]) -> list[BlurCase]:
         content = loadmat(path)
         missing = [key for key in ("x", "y", "f") if key not in content]
         if missing:
-            raise ValueError(f"{path.name} lacks the variable(s) {', '.join(missing)}; Levin's .mat files "
-                             "hold x (sharp), y (blurry) and f (kernel)")
+            raise ValueError(
+                f"{path.name} lacks the variable(s) {', '.join(missing)}; Levin's .mat files "
+                "hold x (sharp), y (blurry) and f (kernel)"
+            )
         image_id, kernel_id = (int(g) for g in _MAT_NAME.match(path.name).groups())
         sharp = to_unit_range(np.asarray(content["x"], dtype=np.float64), source=f"{path.name}:x")
         blurry = to_unit_range(np.clip(np.asarray(content["y"], dtype=np.float64), 0, 1), source=f"{path.name}:y")
@@ -196,8 +213,10 @@ def load_levin(folder: str | Path) -> list[BlurCase]:
     elif mats:
         cases = _load_mat_layout(mats)
     else:
-        raise ValueError(f"{folder} matches neither Levin layout: expected imN_kernelM_img.png files with a "
-                         "gt/ folder (SelfDeblur's copy) or imNN_*MM.mat files with x, y, f (the original)")
+        raise ValueError(
+            f"{folder} matches neither Levin layout: expected imN_kernelM_img.png files with a "
+            "gt/ folder (SelfDeblur's copy) or imNN_*MM.mat files with x, y, f (the original)"
+        )
     return sorted(cases, key=lambda c: (c.image_id, c.kernel_id))
 
 
@@ -214,5 +233,6 @@ def crop_case(case: BlurCase, size: int | None) -> BlurCase:
     top = (case.blurry.shape[0] - size) // 2
     left = (case.blurry.shape[1] - size) // 2
     window = (slice(top, top + size), slice(left, left + size))
-    return BlurCase(case.image_id, case.kernel_id, case.blurry[window], case.sharp[window], case.kernel,
-                    case.estimation_size)
+    return BlurCase(
+        case.image_id, case.kernel_id, case.blurry[window], case.sharp[window], case.kernel, case.estimation_size
+    )

@@ -41,6 +41,7 @@ Examples
 >>> bool(pair.blurry.min() >= 0 and pair.blurry.max() <= 1)
 True
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,6 +68,7 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # --------------------------------------------------------------------------- colour
 
+
 def srgb_to_linear(image: np.ndarray) -> np.ndarray:
     """sRGB-encoded values in [0, 1] to linear light (the IEC 61966-2-1 curve).
 
@@ -88,6 +90,7 @@ def linear_to_srgb(image: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- depth
+
 
 def _normalise(values: np.ndarray) -> np.ndarray:
     low, high = values.min(), values.max()
@@ -140,7 +143,7 @@ def random_depth(shape: tuple[int, int], seed) -> np.ndarray:
     for _ in range(rng.integers(2, 5)):
         cy, cx = rng.uniform(-0.4, 0.4, size=2)
         radius = rng.uniform(0.08, 0.25)
-        inside = (y - cy) ** 2 + (x - cx) ** 2 < radius ** 2
+        inside = (y - cy) ** 2 + (x - cx) ** 2 < radius**2
         nearness = np.where(inside, np.maximum(nearness, rng.uniform(0.3, 0.7)), nearness)
     sigma = max(1.0, 0.03 * min(height, width))
     return _normalise(ndimage.gaussian_filter(nearness, sigma, mode="nearest"))
@@ -184,6 +187,7 @@ def motorcycle_depth(shape: tuple[int, int]) -> np.ndarray:
 
 # --------------------------------------------------------------------------- defocus
 
+
 def disk_kernel(radius: float, supersampling: int = 8) -> np.ndarray:
     """A normalised disk PSF of ``radius`` px with an anti-aliased edge.
 
@@ -203,7 +207,7 @@ def disk_kernel(radius: float, supersampling: int = 8) -> np.ndarray:
     offsets = (np.arange(supersampling) + 0.5) / supersampling - 0.5
     centres = np.arange(-half, half + 1)
     fine = (centres[:, None] + offsets[None, :]).ravel()
-    inside = (fine[:, None] ** 2 + fine[None, :] ** 2) <= radius ** 2
+    inside = (fine[:, None] ** 2 + fine[None, :] ** 2) <= radius**2
     side = 2 * half + 1
     coverage = inside.reshape(side, supersampling, side, supersampling).mean(axis=(1, 3))
     return coverage / coverage.sum()
@@ -235,8 +239,7 @@ def defocus_radius(depth: np.ndarray, focus_depth: float, max_radius: float) -> 
     if not max_radius >= 0:
         raise ValueError(f"max_radius must be >= 0 px, got {max_radius}")
     if depth.size and (depth.min() < 0 or depth.max() > 1):
-        raise ValueError(f"depth must lie in [0, 1] (range {depth.min():.3g}..{depth.max():.3g}); "
-                         "normalise it first")
+        raise ValueError(f"depth must lie in [0, 1] (range {depth.min():.3g}..{depth.max():.3g}); normalise it first")
     return max_radius * np.abs(depth - focus_depth) / max(focus_depth, 1 - focus_depth)
 
 
@@ -303,8 +306,10 @@ def defocus_blur(image_linear: np.ndarray, depth: np.ndarray, focus_depth: float
 
 # --------------------------------------------------------------------------- misalignment
 
-def apply_similarity(image: np.ndarray, zoom: float = 1.0, shift: tuple[float, float] = (0.0, 0.0),
-                     rotation_deg: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+
+def apply_similarity(
+    image: np.ndarray, zoom: float = 1.0, shift: tuple[float, float] = (0.0, 0.0), rotation_deg: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Zoom, rotate and shift an image about its centre; return it with the true flow.
 
     Content at ``q`` in ``image`` moves to ``T(q) = c + zoom * R (q - c) + shift`` in
@@ -338,20 +343,32 @@ def apply_similarity(image: np.ndarray, zoom: float = 1.0, shift: tuple[float, f
     angle = np.deg2rad(rotation_deg)
     cos, sin = np.cos(angle), np.sin(angle)
     dx, dy = x - cx, y - cy
-    flow = np.stack([zoom * (cos * dx - sin * dy) + cx + shift[0] - x,
-                     zoom * (sin * dx + cos * dy) + cy + shift[1] - y], axis=-1)
+    flow = np.stack(
+        [zoom * (cos * dx - sin * dy) + cx + shift[0] - x, zoom * (sin * dx + cos * dy) + cy + shift[1] - y], axis=-1
+    )
     # inverse map T^-1(p) = c + R^T (p - shift - c) / zoom: where each output pixel comes from
     ux, uy = dx - shift[0], dy - shift[1]
     source_x = cx + (cos * ux + sin * uy) / zoom
     source_y = cy + (-sin * ux + cos * uy) / zoom
     channels = image[:, :, None] if image.ndim == 2 else image
-    moved = np.stack([ndimage.map_coordinates(channels[..., c], [source_y, source_x], order=1, mode="reflect")
-                      for c in range(channels.shape[2])], axis=-1)
+    moved = np.stack(
+        [
+            ndimage.map_coordinates(channels[..., c], [source_y, source_x], order=1, mode="reflect")
+            for c in range(channels.shape[2])
+        ],
+        axis=-1,
+    )
     return (moved[..., 0] if image.ndim == 2 else moved), flow
 
 
-def misalign(sharp: np.ndarray, seed, max_zoom: float = 0.03, max_shift: float = 8,
-             max_rotation_deg: float = 1.0, noise: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+def misalign(
+    sharp: np.ndarray,
+    seed,
+    max_zoom: float = 0.03,
+    max_shift: float = 8,
+    max_rotation_deg: float = 1.0,
+    noise: float = 0.01,
+) -> tuple[np.ndarray, np.ndarray]:
     """Misalign an image as a re-focused capture would be: random zoom, shift and rotation, plus noise.
 
     Zoom is drawn uniformly from ``1 ± max_zoom``, each shift component from
@@ -372,8 +389,12 @@ def misalign(sharp: np.ndarray, seed, max_zoom: float = 0.03, max_shift: float =
     >>> bool(np.allclose(moved, image)), float(np.abs(flow).max())
     (True, 0.0)
     """
-    for label, value in (("max_zoom", max_zoom), ("max_shift", max_shift),
-                         ("max_rotation_deg", max_rotation_deg), ("noise", noise)):
+    for label, value in (
+        ("max_zoom", max_zoom),
+        ("max_shift", max_shift),
+        ("max_rotation_deg", max_rotation_deg),
+        ("noise", noise),
+    ):
         if not value >= 0:
             raise ValueError(f"{label} must be >= 0, got {value}")
     if max_zoom >= 1:
@@ -387,6 +408,7 @@ def misalign(sharp: np.ndarray, seed, max_zoom: float = 0.03, max_shift: float =
 
 
 # --------------------------------------------------------------------------- pairs
+
 
 @dataclass(frozen=True)
 class MisalignedPair:
@@ -421,9 +443,18 @@ def _seed_label(seed) -> str:
     return "_".join(str(int(s)) for s in np.atleast_1d(seed))
 
 
-def make_pair(image_name: str, seed, size: int = 128, *, max_radius: float | None = None,
-              focus_depth: float | None = None, max_zoom: float = 0.03, max_shift: float = 8,
-              max_rotation_deg: float = 1.0, noise: float = 0.01) -> MisalignedPair:
+def make_pair(
+    image_name: str,
+    seed,
+    size: int = 128,
+    *,
+    max_radius: float | None = None,
+    focus_depth: float | None = None,
+    max_zoom: float = 0.03,
+    max_shift: float = 8,
+    max_rotation_deg: float = 1.0,
+    noise: float = 0.01,
+) -> MisalignedPair:
     """One synthetic misaligned defocus pair (deterministic from ``seed``).
 
     Parameters
@@ -461,15 +492,22 @@ def make_pair(image_name: str, seed, size: int = 128, *, max_radius: float | Non
     blurred = linear_to_srgb(defocus_blur(srgb_to_linear(scene), depth, focus_depth, max_radius))
     blurry = _quantise(blurred + rng.normal(0.0, noise, blurred.shape))
     sharp, flow = misalign(scene, misalign_seed, max_zoom, max_shift, max_rotation_deg, noise)
-    return MisalignedPair(f"{image_name}_{_seed_label(seed)}", blurry, _quantise(sharp), scene.astype(np.float32),
-                          flow.astype(np.float32), depth.astype(np.float32))
+    return MisalignedPair(
+        f"{image_name}_{_seed_label(seed)}",
+        blurry,
+        _quantise(sharp),
+        scene.astype(np.float32),
+        flow.astype(np.float32),
+        depth.astype(np.float32),
+    )
 
 
 _PAIR_FIELDS = ("blurry", "sharp", "aligned_sharp", "flow", "depth")
 
 
-def synthetic_pairs(names, count_per_image: int, size: int = 128, seed: int = 0,
-                    cache_dir: str | Path | None = None, **options) -> list[MisalignedPair]:
+def synthetic_pairs(
+    names, count_per_image: int, size: int = 128, seed: int = 0, cache_dir: str | Path | None = None, **options
+) -> list[MisalignedPair]:
     """``count_per_image`` pairs of each named scene, generated once and cached under ``cache_dir``.
 
     Pair ``k`` of scene ``name`` is named ``"{name}_{seed}_{k}"`` and comes from
@@ -498,14 +536,17 @@ def synthetic_pairs(names, count_per_image: int, size: int = 128, seed: int = 0,
         raise ValueError(f"count_per_image must be a positive integer, got {count_per_image}")
 
     def generate():
-        return [replace(make_pair(name, (seed, zlib.crc32(name.encode()), k), size, **options),
-                        name=f"{name}_{seed}_{k}")
-                for name in names for k in range(int(count_per_image))]
+        return [
+            replace(make_pair(name, (seed, zlib.crc32(name.encode()), k), size, **options), name=f"{name}_{seed}_{k}")
+            for name in names
+            for k in range(int(count_per_image))
+        ]
 
     if cache_dir is None:
         return generate()
-    settings = dict(version=PAIRS_VERSION, names=names, count_per_image=int(count_per_image), size=size,
-                    seed=seed, options=options)
+    settings = dict(
+        version=PAIRS_VERSION, names=names, count_per_image=int(count_per_image), size=size, seed=seed, options=options
+    )
     digest = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"jdrl_pairs_v{PAIRS_VERSION}_{digest}.npz"
     if not path.exists():
@@ -513,11 +554,14 @@ def synthetic_pairs(names, count_per_image: int, size: int = 128, seed: int = 0,
         arrays = {f"{i}_{field}": getattr(p, field) for i, p in enumerate(pairs) for field in _PAIR_FIELDS}
         storage.save_npz(path, names=np.array([p.name for p in pairs]), **arrays)
     with np.load(path) as data:
-        return [MisalignedPair(str(name), *(data[f"{i}_{field}"] for field in _PAIR_FIELDS))
-                for i, name in enumerate(data["names"])]
+        return [
+            MisalignedPair(str(name), *(data[f"{i}_{field}"] for field in _PAIR_FIELDS))
+            for i, name in enumerate(data["names"])
+        ]
 
 
 # --------------------------------------------------------------------------- real data
+
 
 class RealPair(NamedTuple):
     """A blurry image and its (possibly misaligned) sharp ground truth, float32 ``(H, W, 3)`` in [0, 1]."""
@@ -552,15 +596,18 @@ def _load_pairs(root: Path, blur_dir: Path, sharp_dir: Path, layout: str) -> lis
             parts.append(f"{len(unpaired_blurry)} in {blur_dir.name}/ without a match ({_few(unpaired_blurry)})")
         if unpaired_sharp:
             parts.append(f"{len(unpaired_sharp)} in {sharp_dir.name}/ without a match ({_few(unpaired_sharp)})")
-        raise ValueError(f"file names do not pair up: {'; '.join(parts)}; "
-                         f"each blurry image needs a sharp one of the same name")
+        raise ValueError(
+            f"file names do not pair up: {'; '.join(parts)}; each blurry image needs a sharp one of the same name"
+        )
     pairs = []
     for name, blurry_path in blurry.items():
         blurry_image, sharp_image = read_colour(blurry_path), read_colour(sharp[name])
         if blurry_image.shape != sharp_image.shape:
-            raise ValueError(f"{name} is {blurry_image.shape[1]}x{blurry_image.shape[0]} px in {blur_dir.name}/ but "
-                             f"{sharp_image.shape[1]}x{sharp_image.shape[0]} px in {sharp_dir.name}/; "
-                             "a pair must have one size")
+            raise ValueError(
+                f"{name} is {blurry_image.shape[1]}x{blurry_image.shape[0]} px in {blur_dir.name}/ but "
+                f"{sharp_image.shape[1]}x{sharp_image.shape[0]} px in {sharp_dir.name}/; "
+                "a pair must have one size"
+            )
         pairs.append(RealPair(Path(name).stem, blurry_image, sharp_image))
     return pairs
 
@@ -591,5 +638,9 @@ def load_dpdd(folder: str | Path, split: str = "test") -> list[RealPair]:
         raise ValueError(f"unknown DPDD split {split!r}; use one of {', '.join(DPDD_SPLITS)}")
     root = Path(folder)
     base = root / f"{split}_c"
-    return _load_pairs(root, base / "source", base / "target",
-                       f"folder/{split}_c/source/*.png with folder/{split}_c/target/ (same names)")
+    return _load_pairs(
+        root,
+        base / "source",
+        base / "target",
+        f"folder/{split}_c/source/*.png with folder/{split}_c/target/ (same names)",
+    )

@@ -19,6 +19,7 @@ Examples
 >>> scores["PSNR (aligned)"], round(scores["MAE (deformed GT)"], 6)
 (inf, 0.0)
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,14 +45,17 @@ def output_displacement(output: np.ndarray, blurry: np.ndarray) -> float:
     A deblurring network should move nothing; a pixel loss on misaligned pairs teaches it to.
     """
     flow = estimate_flow(blurry, output)[BORDER:-BORDER, BORDER:-BORDER]
-    return float(np.sqrt((flow ** 2).sum(-1)).mean())
+    return float(np.sqrt((flow**2).sum(-1)).mean())
 
 
 def _scores(estimate: np.ndarray, reference: np.ndarray, label: str) -> dict:
     inner = (slice(BORDER, -BORDER), slice(BORDER, -BORDER))
     estimate, reference = estimate[inner], reference[inner]
-    return {f"PSNR ({label})": psnr(estimate, reference), f"SSIM ({label})": ssim(estimate, reference),
-            f"MAE ({label})": mae(estimate, reference)}
+    return {
+        f"PSNR ({label})": psnr(estimate, reference),
+        f"SSIM ({label})": ssim(estimate, reference),
+        f"MAE ({label})": mae(estimate, reference),
+    }
 
 
 def score_output(deblurred: np.ndarray, sharp: np.ndarray, aligned_sharp: np.ndarray | None = None) -> dict:
@@ -75,8 +79,9 @@ def deblur_images(model: torch.nn.Module, blurry: np.ndarray) -> np.ndarray:
         return np.concatenate([tensor_to_images(model(images_to_tensor(image, device))) for image in blurry])
 
 
-def evaluate_outputs(outputs: np.ndarray, sharp: np.ndarray, aligned_sharp: np.ndarray | None = None,
-                     names: list[str] | None = None) -> pd.DataFrame:
+def evaluate_outputs(
+    outputs: np.ndarray, sharp: np.ndarray, aligned_sharp: np.ndarray | None = None, names: list[str] | None = None
+) -> pd.DataFrame:
     """One row of scores per image (see :func:`score_output`)."""
     rows = []
     for index, output in enumerate(outputs):

@@ -32,6 +32,7 @@ array([ 3., -2.], dtype=float32)
 >>> bool((back[0, 0, 16:-16, 16:-16] - as_tensor(reference)[16:-16, 16:-16]).abs().max() < 0.05)
 True
 """
+
 from __future__ import annotations
 
 import cv2
@@ -102,7 +103,9 @@ def estimate_flow(reference: np.ndarray, moving: np.ndarray, preset: str = "medi
     if reference.shape != moving.shape:
         raise ValueError(f"reference {reference.shape} and moving {moving.shape} must have the same height and width")
     if max(reference.shape) < MIN_SIDE:
-        raise ValueError(f"DIS needs an image side of at least {MIN_SIDE} px, got {reference.shape}; use a larger image")
+        raise ValueError(
+            f"DIS needs an image side of at least {MIN_SIDE} px, got {reference.shape}; use a larger image"
+        )
     # a fresh estimator per call: creating one costs microseconds, and an instance must not be
     # shared between threads, so caching one would make this function thread-unsafe
     estimator = cv2.DISOpticalFlow_create(PRESETS[preset])
@@ -116,7 +119,9 @@ def _check_batch(tensor: torch.Tensor, name: str) -> None:
 
 @torch.no_grad()
 def estimate_flow_batch(reference: torch.Tensor, moving: torch.Tensor, preset: str = "medium") -> torch.Tensor:
-    """:func:`estimate_flow` image by image on ``(B, C, H, W)`` tensors; ``(B, 2, H, W)`` on the input's device and dtype.
+    """:func:`estimate_flow` image by image on ``(B, C, H, W)`` tensors.
+
+    Returns ``(B, 2, H, W)`` on the input's device and dtype.
 
     ``C`` may be 1 or 3 and may differ between the two inputs (both become grey).
     No gradient passes through the flow: DIS is not differentiable, and JDRL treats
@@ -125,8 +130,10 @@ def estimate_flow_batch(reference: torch.Tensor, moving: torch.Tensor, preset: s
     _check_batch(reference, "reference")
     _check_batch(moving, "moving")
     if reference.shape[0] != moving.shape[0] or reference.shape[-2:] != moving.shape[-2:]:
-        raise ValueError(f"reference {tuple(reference.shape)} and moving {tuple(moving.shape)} "
-                         f"must share batch size, height and width")
+        raise ValueError(
+            f"reference {tuple(reference.shape)} and moving {tuple(moving.shape)} "
+            f"must share batch size, height and width"
+        )
     ref_np = reference.detach().to("cpu", torch.float32).permute(0, 2, 3, 1).numpy()
     mov_np = moving.detach().to("cpu", torch.float32).permute(0, 2, 3, 1).numpy()
     flows = np.stack([estimate_flow(r, m, preset) for r, m in zip(ref_np, mov_np)])
@@ -176,8 +183,10 @@ def warp(moving: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     _check_batch(flow, "flow")
     batch, _, height, width = moving.shape
     if flow.shape != (batch, 2, height, width):
-        raise ValueError(f"flow {tuple(flow.shape)} must be (B, 2, H, W) = {(batch, 2, height, width)} to warp "
-                         f"moving {tuple(moving.shape)}")
+        raise ValueError(
+            f"flow {tuple(flow.shape)} must be (B, 2, H, W) = {(batch, 2, height, width)} to warp "
+            f"moving {tuple(moving.shape)}"
+        )
     flow = flow.to(dtype=moving.dtype)
     xs, ys = pixel_grid(height, width, moving.dtype, moving.device)
     # a one-pixel side has a single centre: any normalised value maps to it, so avoid dividing by zero
@@ -226,8 +235,8 @@ def flow_to_colour(flow: torch.Tensor) -> torch.Tensor:
     low = position.floor().long().clamp(0, count - 1)
     high = (low + 1) % count
     frac = (position - low.to(flow.dtype))[..., None]
-    colour = (1 - frac) * wheel[low] + frac * wheel[high]                  # (B, H, W, 3)
-    colour = 1 - radius[..., None] * (1 - colour)                           # desaturate towards white
+    colour = (1 - frac) * wheel[low] + frac * wheel[high]  # (B, H, W, 3)
+    colour = 1 - radius[..., None] * (1 - colour)  # desaturate towards white
     return colour.permute(0, 3, 1, 2)
 
 
@@ -301,7 +310,7 @@ def calibration_mask(flow: torch.Tensor, lam: float = DEFAULT_LAMBDA, mode: str 
         raise ValueError(f"mode must be 'magnitude' or 'colour', got {mode!r}")
     mean = value.flatten(1).mean(dim=1)[:, None, None]
     keep = ((1 - lam) * mean < value) & (value < (1 + lam) * mean)
-    keep = keep | (mean == 0)                                               # the degenerate case, see Notes
+    keep = keep | (mean == 0)  # the degenerate case, see Notes
     return keep[:, None].to(flow.dtype)
 
 

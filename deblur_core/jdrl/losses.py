@@ -21,19 +21,25 @@ Examples
 >>> round(float(charbonnier(x, x + 0.1, reduction="image_sum")), 4)  # 2 images * sqrt(48 * 0.01 + eps^2)
 1.3856
 """
+
 from __future__ import annotations
 
 import torch
 
 from .flow import DEFAULT_LAMBDA, calibration_mask, estimate_flow_batch, mask_keep_fraction, warp
 
-DEFAULT_EPS = 1e-3     # Charbonnier epsilon (JDRL Sec. 4.1)
-DEFAULT_ALPHA = 0.5    # weight of the reblurring loss in Eq. 1
+DEFAULT_EPS = 1e-3  # Charbonnier epsilon (JDRL Sec. 4.1)
+DEFAULT_ALPHA = 0.5  # weight of the reblurring loss in Eq. 1
 REDUCTIONS = ("pixel", "image_sum", "image_mean")
 
 
-def charbonnier(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = None, eps: float = DEFAULT_EPS,
-                reduction: str = "pixel") -> torch.Tensor:
+def charbonnier(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "pixel",
+) -> torch.Tensor:
     """Charbonnier penalty of ``mask * (x - y)`` for ``(B, C, H, W)`` tensors; a scalar.
 
     Parameters
@@ -73,8 +79,12 @@ def charbonnier(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = No
         raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     difference = x - y
     if mask is not None:
-        if mask.ndim != 4 or mask.shape[0] != x.shape[0] or mask.shape[-2:] != x.shape[-2:] \
-                or mask.shape[1] not in (1, x.shape[1]):
+        if (
+            mask.ndim != 4
+            or mask.shape[0] != x.shape[0]
+            or mask.shape[-2:] != x.shape[-2:]
+            or mask.shape[1] not in (1, x.shape[1])
+        ):
             raise ValueError(f"mask {tuple(mask.shape)} must be (B, 1, H, W) or (B, C, H, W) for x {tuple(x.shape)}")
         difference = mask.to(difference.dtype) * difference
     if reduction == "pixel":
@@ -83,10 +93,19 @@ def charbonnier(x: torch.Tensor, y: torch.Tensor, mask: torch.Tensor | None = No
     return per_image.sum() if reduction == "image_sum" else per_image.mean()
 
 
-def adaptive_deblurring_loss(deblurred: torch.Tensor, sharp: torch.Tensor, *, bidirectional: bool = True,
-                             use_mask: bool = True, lam: float = DEFAULT_LAMBDA, mask_mode: str = "magnitude",
-                             flow_source: torch.Tensor | None = None, eps: float = DEFAULT_EPS,
-                             reduction: str = "pixel", preset: str = "medium") -> tuple[torch.Tensor, dict]:
+def adaptive_deblurring_loss(
+    deblurred: torch.Tensor,
+    sharp: torch.Tensor,
+    *,
+    bidirectional: bool = True,
+    use_mask: bool = True,
+    lam: float = DEFAULT_LAMBDA,
+    mask_mode: str = "magnitude",
+    flow_source: torch.Tensor | None = None,
+    eps: float = DEFAULT_EPS,
+    reduction: str = "pixel",
+    preset: str = "medium",
+) -> tuple[torch.Tensor, dict]:
     """Eq. 5: Charbonnier losses after deforming ``I_S`` onto ``I_hat`` (and ``I_hat`` onto ``I_S``).
 
     Parameters
@@ -131,12 +150,15 @@ def adaptive_deblurring_loss(deblurred: torch.Tensor, sharp: torch.Tensor, *, bi
     computed without gradient, from detached images.
     """
     if deblurred.ndim != 4 or deblurred.shape != sharp.shape:
-        raise ValueError(f"deblurred {tuple(deblurred.shape)} and sharp {tuple(sharp.shape)} "
-                         f"must be (B, C, H, W) tensors of one shape")
+        raise ValueError(
+            f"deblurred {tuple(deblurred.shape)} and sharp {tuple(sharp.shape)} "
+            f"must be (B, C, H, W) tensors of one shape"
+        )
     source = deblurred if flow_source is None else flow_source
     if source.ndim != 4 or source.shape[0] != sharp.shape[0] or source.shape[-2:] != sharp.shape[-2:]:
-        raise ValueError(f"flow_source {tuple(source.shape)} must share batch size, height and width with "
-                         f"sharp {tuple(sharp.shape)}")
+        raise ValueError(
+            f"flow_source {tuple(source.shape)} must share batch size, height and width with sharp {tuple(sharp.shape)}"
+        )
     source, target = source.detach(), sharp.detach()
 
     def masked(flow):
@@ -147,8 +169,12 @@ def adaptive_deblurring_loss(deblurred: torch.Tensor, sharp: torch.Tensor, *, bi
     sharp_warped = warp(target, flow_s)
     mask_s = masked(flow_s)
     terms = [charbonnier(sharp_warped, deblurred, mask_s, eps, reduction)]
-    info = {"flow_sharp_onto_deblurred": flow_s, "mask_sharp_onto_deblurred": mask_s, "sharp_warped": sharp_warped,
-            "keep_fraction": {}}
+    info = {
+        "flow_sharp_onto_deblurred": flow_s,
+        "mask_sharp_onto_deblurred": mask_s,
+        "sharp_warped": sharp_warped,
+        "keep_fraction": {},
+    }
     if mask_s is not None:
         info["keep_fraction"]["sharp_onto_deblurred"] = mask_keep_fraction(mask_s)
     if bidirectional:
@@ -157,16 +183,22 @@ def adaptive_deblurring_loss(deblurred: torch.Tensor, sharp: torch.Tensor, *, bi
         deblurred_warped = warp(deblurred, flow_d)
         mask_d = masked(flow_d)
         terms.append(charbonnier(deblurred_warped, sharp, mask_d, eps, reduction))
-        info.update({"flow_deblurred_onto_sharp": flow_d, "mask_deblurred_onto_sharp": mask_d,
-                     "deblurred_warped": deblurred_warped})
+        info.update(
+            {
+                "flow_deblurred_onto_sharp": flow_d,
+                "mask_deblurred_onto_sharp": mask_d,
+                "deblurred_warped": deblurred_warped,
+            }
+        )
         if mask_d is not None:
             info["keep_fraction"]["deblurred_onto_sharp"] = mask_keep_fraction(mask_d)
     info["terms"] = terms
     return sum(terms[1:], terms[0]), info
 
 
-def reblurring_loss(reblurred: torch.Tensor, blurry: torch.Tensor, eps: float = DEFAULT_EPS,
-                    reduction: str = "pixel") -> torch.Tensor:
+def reblurring_loss(
+    reblurred: torch.Tensor, blurry: torch.Tensor, eps: float = DEFAULT_EPS, reduction: str = "pixel"
+) -> torch.Tensor:
     """Eq. 10: Charbonnier penalty between the reblurred image ``R(I_hat, I_B)`` and the blurry input ``I_B``.
 
     No warping: the reblurring module is built to stay aligned with ``I_B``. See

@@ -34,10 +34,11 @@ Examples
 >>> kernel.shape, round(float(kernel.sum()), 6), bool(torch.equal(kernel, kernel.T))
 (torch.Size([5, 5]), 1.0, True)
 """
+
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import torch
 import torch.nn.functional as F
@@ -57,11 +58,17 @@ def _check_levels(levels: int) -> None:
         raise ValueError(f"levels (m) must be an integer >= 2, got {levels}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _rings(radius: int) -> tuple[tuple[int, ...], tuple[float, ...]]:
     """Squared distances of the distinct rings inside a disc of ``radius``, sorted, and their radii."""
-    squares = sorted({dy * dy + dx * dx for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-                      if dy * dy + dx * dx <= radius * radius})
+    squares = sorted(
+        {
+            dy * dy + dx * dx
+            for dy in range(-radius, radius + 1)
+            for dx in range(-radius, radius + 1)
+            if dy * dy + dx * dx <= radius * radius
+        }
+    )
     return tuple(squares), tuple(math.sqrt(s) for s in squares)
 
 
@@ -85,8 +92,9 @@ def isotropic_kernel(seed: torch.Tensor) -> torch.Tensor:
     offsets = torch.arange(-radius, radius + 1, dtype=seed.dtype, device=seed.device)
     rho = torch.sqrt(offsets[:, None] ** 2 + offsets[None, :] ** 2).flatten()
     inside = rho <= radius + 1e-9
-    matrix = _interpolation([float(r) if r <= radius + 1e-9 else 0.0 for r in rho.tolist()], length,
-                            seed.dtype, seed.device)
+    matrix = _interpolation(
+        [float(r) if r <= radius + 1e-9 else 0.0 for r in rho.tolist()], length, seed.dtype, seed.device
+    )
     logits = (seed @ matrix.T).masked_fill(~inside, float("-inf"))
     return torch.softmax(logits, dim=-1).reshape(*seed.shape[:-1], 2 * radius + 1, 2 * radius + 1)
 
@@ -102,18 +110,25 @@ def split_seeds(seeds: torch.Tensor, levels: int = DEFAULT_LEVELS) -> list[torch
 def _check_inputs(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor, levels: int) -> None:
     if image.ndim != 4 or seeds.ndim != 4 or weights.ndim != 4:
         raise ValueError("image, seeds and weights must be (B, C, H, W) tensors")
-    if image.shape[0] != seeds.shape[0] or image.shape[-2:] != seeds.shape[-2:] \
-            or weights.shape[-2:] != image.shape[-2:] or weights.shape[0] != image.shape[0]:
-        raise ValueError(f"image {tuple(image.shape)}, seeds {tuple(seeds.shape)} and weights "
-                         f"{tuple(weights.shape)} must share batch size, height and width")
+    if (
+        image.shape[0] != seeds.shape[0]
+        or image.shape[-2:] != seeds.shape[-2:]
+        or weights.shape[-2:] != image.shape[-2:]
+        or weights.shape[0] != image.shape[0]
+    ):
+        raise ValueError(
+            f"image {tuple(image.shape)}, seeds {tuple(seeds.shape)} and weights "
+            f"{tuple(weights.shape)} must share batch size, height and width"
+        )
     if weights.shape[1] != levels:
         raise ValueError(f"weights have {weights.shape[1]} maps; m = {levels} needs {levels}")
     if min(image.shape[-2:]) <= levels - 1:
         raise ValueError(f"image {tuple(image.shape[-2:])} is too small for kernels of {2 * levels - 1} px")
 
 
-def reblur_reference(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor,
-                     levels: int = DEFAULT_LEVELS) -> torch.Tensor:
+def reblur_reference(
+    image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor, levels: int = DEFAULT_LEVELS
+) -> torch.Tensor:
     """Eq. 7-9 tap by tap: every kernel materialised at every pixel (slow; the tests' yardstick).
 
     Parameters
@@ -123,13 +138,16 @@ def reblur_reference(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Te
     weights : (B, m, H, W) weight maps, already softmax-normalised over the ``m`` maps.
     """
     _check_inputs(image, seeds, weights, levels)
-    kernels = [isotropic_kernel(seed.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2)
-               for seed in split_seeds(seeds, levels)]
+    kernels = [
+        isotropic_kernel(seed.permute(0, 2, 3, 1)).flatten(-2).permute(0, 3, 1, 2)
+        for seed in split_seeds(seeds, levels)
+    ]
     return _apply_pixel_kernels(image, kernels, weights, levels)
 
 
-def _apply_pixel_kernels(image: torch.Tensor, kernels: list[torch.Tensor], weights: torch.Tensor,
-                         levels: int) -> torch.Tensor:
+def _apply_pixel_kernels(
+    image: torch.Tensor, kernels: list[torch.Tensor], weights: torch.Tensor, levels: int
+) -> torch.Tensor:
     """Eq. 9 with explicit per-pixel kernels: ``kernels[j]`` is (B, (2j+3)^2, H, W), taps row by row."""
     pad = levels - 1
     padded = F.pad(image, (pad,) * 4, mode="reflect")
@@ -139,10 +157,10 @@ def _apply_pixel_kernels(image: torch.Tensor, kernels: list[torch.Tensor], weigh
         radius = level
         size = 2 * radius + 1
         crop = pad - radius
-        region = padded[..., crop:padded.shape[-2] - crop, crop:padded.shape[-1] - crop]
+        region = padded[..., crop : padded.shape[-2] - crop, crop : padded.shape[-1] - crop]
         patches = F.unfold(region, size).reshape(batch, channels, size * size, height, width)
         blurred = (patches * kernel[:, None]).sum(dim=2)
-        result = result + weights[:, level:level + 1] * blurred
+        result = result + weights[:, level : level + 1] * blurred
     return result
 
 
@@ -152,8 +170,9 @@ def free_kernel_channels(levels: int = DEFAULT_LEVELS) -> int:
     return sum((2 * i - 1) ** 2 for i in range(2, levels + 1))
 
 
-def reblur_free(image: torch.Tensor, kernel_logits: torch.Tensor, weights: torch.Tensor,
-                levels: int = DEFAULT_LEVELS) -> torch.Tensor:
+def reblur_free(
+    image: torch.Tensor, kernel_logits: torch.Tensor, weights: torch.Tensor, levels: int = DEFAULT_LEVELS
+) -> torch.Tensor:
     """Eq. 9 with unconstrained per-pixel kernels (JDRL ablation #5, 'without the isotropic design').
 
     ``kernel_logits`` is (B, 9 + 25 + ... + (2m-1)^2, H, W); each kernel is a softmax over
@@ -162,22 +181,25 @@ def reblur_free(image: torch.Tensor, kernel_logits: torch.Tensor, weights: torch
     expected = free_kernel_channels(levels)
     if kernel_logits.shape[1] != expected:
         raise ValueError(f"kernel logits have {kernel_logits.shape[1]} channels; m = {levels} needs {expected}")
-    _check_inputs(image, kernel_logits[:, :seed_channels(levels)], weights, levels)
+    _check_inputs(image, kernel_logits[:, : seed_channels(levels)], weights, levels)
     sizes = [(2 * i - 1) ** 2 for i in range(2, levels + 1)]
     kernels = [torch.softmax(chunk, dim=1) for chunk in torch.split(kernel_logits, sizes, dim=1)]
     return _apply_pixel_kernels(image, kernels, weights, levels)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ring_taps(levels: int) -> tuple[tuple[tuple[int, int, int], ...], torch.Tensor, tuple[float, ...]]:
     """Every tap of the largest disc as (ring, row offset, column offset) into the padded image,
     the number of taps per ring, and the ring radii."""
     radius = levels - 1
     squares, radii = _rings(radius)
     index = {s: n for n, s in enumerate(squares)}
-    taps = tuple((index[dy * dy + dx * dx], dy + radius, dx + radius)
-                 for dy in range(-radius, radius + 1) for dx in range(-radius, radius + 1)
-                 if dy * dy + dx * dx in index)
+    taps = tuple(
+        (index[dy * dy + dx * dx], dy + radius, dx + radius)
+        for dy in range(-radius, radius + 1)
+        for dx in range(-radius, radius + 1)
+        if dy * dy + dx * dx in index
+    )
     counts = torch.bincount(torch.tensor([t[0] for t in taps]), minlength=len(squares)).double()
     return taps, counts, radii
 
@@ -195,7 +217,7 @@ class _RingMeans(torch.autograd.Function):
         height, width = padded.shape[-2] - 2 * pad, padded.shape[-1] - 2 * pad
         sums = padded.new_zeros(padded.shape[0], len(counts), height, width)
         for ring, dy, dx in taps:
-            sums[:, ring] += padded[:, dy:dy + height, dx:dx + width]
+            sums[:, ring] += padded[:, dy : dy + height, dx : dx + width]
         scale = (1 / counts).to(device=padded.device, dtype=padded.dtype)
         ctx.levels, ctx.padded_shape = levels, padded.shape
         ctx.save_for_backward(scale)
@@ -209,7 +231,7 @@ class _RingMeans(torch.autograd.Function):
         height, width = grad.shape[-2:]
         grad_padded = grad.new_zeros(ctx.padded_shape)
         for ring, dy, dx in taps:
-            grad_padded[:, dy:dy + height, dx:dx + width] += scaled[:, ring]
+            grad_padded[:, dy : dy + height, dx : dx + width] += scaled[:, ring]
         return grad_padded, None
 
 
@@ -222,8 +244,9 @@ def ring_means(image: torch.Tensor, levels: int = DEFAULT_LEVELS) -> torch.Tenso
     return means.reshape(batch, channels, means.shape[1], height, width)
 
 
-def reblur_fast(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor,
-                levels: int = DEFAULT_LEVELS) -> torch.Tensor:
+def reblur_fast(
+    image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor, levels: int = DEFAULT_LEVELS
+) -> torch.Tensor:
     """Eq. 7-9 by ring sums: the same result as :func:`reblur_reference`, a fraction of the work and memory."""
     _check_inputs(image, seeds, weights, levels)
     _, counts, radii = _ring_taps(levels)
@@ -239,15 +262,18 @@ def reblur_fast(image: torch.Tensor, seeds: torch.Tensor, weights: torch.Tensor,
         ring_weights = torch.softmax(logits, dim=1)
         # a broadcast product and sum: einsum would route this through batched matmuls and layout copies
         blurred = (ring_weights[:, None] * means[:, :, :rings]).sum(dim=2)
-        result = result + weights[:, level:level + 1] * blurred
+        result = result + weights[:, level : level + 1] * blurred
     return result
 
 
 def _conv_stack(in_channels: int, width: int, out_channels: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True),
-        nn.Conv2d(width, out_channels, 3, padding=1))
+        nn.Conv2d(in_channels, width, 3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(width, width, 3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(width, out_channels, 3, padding=1),
+    )
 
 
 class ReblurModule(nn.Module):
@@ -259,8 +285,15 @@ class ReblurModule(nn.Module):
     drops the weight network and averages the ``m`` images with equal weights (#6).
     """
 
-    def __init__(self, channels: int = 3, levels: int = DEFAULT_LEVELS, width: int = 32, *,
-                 isotropic: bool = True, weight_prediction: bool = True):
+    def __init__(
+        self,
+        channels: int = 3,
+        levels: int = DEFAULT_LEVELS,
+        width: int = 32,
+        *,
+        isotropic: bool = True,
+        weight_prediction: bool = True,
+    ):
         super().__init__()
         _check_levels(levels)
         self.levels, self.isotropic = levels, isotropic

@@ -7,6 +7,7 @@ Examples
 >>> tuple(batch.shape), batch.dtype, tensor_to_images(batch).shape
 ((1, 3, 5, 7), torch.float32, (1, 5, 7, 3))
 """
+
 from __future__ import annotations
 
 import numpy as np

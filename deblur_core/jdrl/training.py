@@ -24,6 +24,7 @@ flow direction, ``I_S`` onto ``I_hat``, kept) as #2 and also offer the supplemen
 Runs are cached by configuration, variant and data; a checkpoint after every epoch
 (state dicts) makes them resumable.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,11 +52,11 @@ ALGORITHM_VERSION = 1
 class JDRLVariant:
     """Which parts of JDRL are switched on."""
 
-    deform: bool = True             # optical-flow deformation of the ground truth (Eq. 2-3)
-    bidirectional: bool = True      # cycle deformation: I_hat warped onto I_S as well
-    mask: bool = True               # calibration masks (Eq. 4)
-    reblur: bool = True             # reblurring module and loss (Eq. 6-10)
-    isotropic: bool = True          # isotropic kernels from seeds (else unconstrained kernels)
+    deform: bool = True  # optical-flow deformation of the ground truth (Eq. 2-3)
+    bidirectional: bool = True  # cycle deformation: I_hat warped onto I_S as well
+    mask: bool = True  # calibration masks (Eq. 4)
+    reblur: bool = True  # reblurring module and loss (Eq. 6-10)
+    isotropic: bool = True  # isotropic kernels from seeds (else unconstrained kernels)
     weight_prediction: bool = True  # weight-prediction network (else equal weights)
 
 
@@ -112,14 +113,18 @@ def _check_pairs(blurry: np.ndarray, sharp: np.ndarray, crop: int) -> None:
     if blurry.ndim != 4 or blurry.shape != sharp.shape or blurry.shape[-1] != 3:
         raise ValueError(f"blurry {blurry.shape} and sharp {sharp.shape} must be stacks (N, H, W, 3) of one shape")
     if min(blurry.shape[1:3]) < crop:
-        raise ValueError(f"images of {blurry.shape[1]} x {blurry.shape[2]} are smaller than the {crop} px crop; "
-                         "use a smaller crop")
+        raise ValueError(
+            f"images of {blurry.shape[1]} x {blurry.shape[2]} are smaller than the {crop} px crop; use a smaller crop"
+        )
     if not (np.isfinite(blurry).all() and np.isfinite(sharp).all()):
         raise ValueError("training images contain NaN or infinite values")
 
 
 def run_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig) -> str:
-    """Hash of the version, variant, configuration (without ``epochs``: a longer run continues a shorter one) and data."""
+    """Hash of the version, variant, configuration and data.
+
+    ``epochs`` is left out: a longer run continues a shorter one.
+    """
     identity = {"version": ALGORITHM_VERSION, "variant": dataclasses.asdict(variant), **config.to_dict()}
     del identity["epochs"]
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
@@ -130,20 +135,42 @@ def run_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config:
 
 def build_networks(variant: JDRLVariant, config: JDRLConfig) -> tuple[UNet, ReblurModule | None]:
     model = UNet(width=config.width)
-    reblur = (ReblurModule(levels=config.levels, width=config.reblur_width, isotropic=variant.isotropic,
-                           weight_prediction=variant.weight_prediction) if variant.reblur else None)
+    reblur = (
+        ReblurModule(
+            levels=config.levels,
+            width=config.reblur_width,
+            isotropic=variant.isotropic,
+            weight_prediction=variant.weight_prediction,
+        )
+        if variant.reblur
+        else None
+    )
     return model, reblur
 
 
-def step_loss(model: UNet, reblur: ReblurModule | None, blurry: torch.Tensor, sharp: torch.Tensor,
-              variant: JDRLVariant, config: JDRLConfig, warming_up: bool) -> tuple[torch.Tensor, dict]:
+def step_loss(
+    model: UNet,
+    reblur: ReblurModule | None,
+    blurry: torch.Tensor,
+    sharp: torch.Tensor,
+    variant: JDRLVariant,
+    config: JDRLConfig,
+    warming_up: bool,
+) -> tuple[torch.Tensor, dict]:
     """Eq. 1 for one batch under ``variant``; ``warming_up`` takes the flows against ``I_B`` and skips reblurring."""
     deblurred = model(blurry)
     record = {}
     if variant.deform:
         deblurring, info = adaptive_deblurring_loss(
-            deblurred, sharp, bidirectional=variant.bidirectional, use_mask=variant.mask, lam=config.lam,
-            mask_mode=config.mask_mode, flow_source=blurry if warming_up else None, reduction=config.reduction)
+            deblurred,
+            sharp,
+            bidirectional=variant.bidirectional,
+            use_mask=variant.mask,
+            lam=config.lam,
+            mask_mode=config.mask_mode,
+            flow_source=blurry if warming_up else None,
+            reduction=config.reduction,
+        )
         kept = [float(v.mean()) for v in info["keep_fraction"].values()]
         record["mask_keep"] = float(np.mean(kept)) if kept else 1.0
     else:
@@ -152,8 +179,13 @@ def step_loss(model: UNet, reblur: ReblurModule | None, blurry: torch.Tensor, sh
     if reblur is not None and not warming_up:
         reblurring = reblurring_loss(reblur(deblurred, blurry), blurry, reduction=config.reduction)
     loss = total_loss(deblurring, reblurring, config.alpha)
-    record.update({"loss": loss.item(), "deblurring": deblurring.item(),
-                   "reblurring": float("nan") if reblurring is None else reblurring.item()})
+    record.update(
+        {
+            "loss": loss.item(),
+            "deblurring": deblurring.item(),
+            "reblurring": float("nan") if reblurring is None else reblurring.item(),
+        }
+    )
     return loss, record
 
 
@@ -164,14 +196,21 @@ def _random_crops(blurry, sharp, size, generator: np.random.Generator):
     lefts = generator.integers(0, width - size + 1, len(blurry))
 
     def crop(images):
-        return np.stack([image[t:t + size, l:l + size] for image, t, l in zip(images, tops, lefts)])
+        return np.stack([image[top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)])
 
     return crop(blurry), crop(sharp)
 
 
-def train_jdrl(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig, *,
-               cache_dir: str | Path | None = None, progress: bool = True,
-               description: str = "JDRL") -> JDRLResult:
+def train_jdrl(
+    blurry: np.ndarray,
+    sharp: np.ndarray,
+    variant: JDRLVariant,
+    config: JDRLConfig,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+    description: str = "JDRL",
+) -> JDRLResult:
     """Train (or load, resume, continue) the UNet under one variant on pairs ``(N, H, W, 3)`` in [0, 1].
 
     ``history`` has one row per epoch: mean ``loss``, ``deblurring``, ``reblurring``
@@ -192,12 +231,16 @@ def train_jdrl(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, conf
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every, gamma=0.5)
     rng = np.random.default_rng(config.seed)
     history: list[dict] = []
-    checkpoint = None if cache_dir is None else Path(cache_dir) / run_key(blurry, sharp, variant, config) / "checkpoint.pt"
+    checkpoint = (
+        None if cache_dir is None else Path(cache_dir) / run_key(blurry, sharp, variant, config) / "checkpoint.pt"
+    )
     if checkpoint is not None and checkpoint.exists():
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
         if state["epoch"] > config.epochs:
-            raise ValueError(f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
-                             f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir")
+            raise ValueError(
+                f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
+                f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
+            )
         model.load_state_dict(state["model"])
         if reblur is not None:
             reblur.load_state_dict(state["reblur"])
@@ -217,10 +260,17 @@ def train_jdrl(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, conf
         records = []
         order = rng.permutation(len(blurry))
         for start in range(0, len(order), config.batch_size):
-            index = order[start:start + config.batch_size]
+            index = order[start : start + config.batch_size]
             crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, rng)
-            loss, record = step_loss(model, reblur, images_to_tensor(crop_b, device), images_to_tensor(crop_s, device),
-                                     variant, config, warming_up)
+            loss, record = step_loss(
+                model,
+                reblur,
+                images_to_tensor(crop_b, device),
+                images_to_tensor(crop_s, device),
+                variant,
+                config,
+                warming_up,
+            )
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
@@ -229,11 +279,19 @@ def train_jdrl(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, conf
         summary = pd.DataFrame(records).mean(numeric_only=True).to_dict()
         history.append({"epoch": epoch, "warm_up": warming_up, **summary})
         if checkpoint is not None:
-            storage.save_torch(checkpoint, {
-                "epoch": epoch, "model": model.state_dict(),
-                "reblur": None if reblur is None else reblur.state_dict(),
-                "optimiser": optimiser.state_dict(), "scheduler": scheduler.state_dict(),
-                "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(), "history": history})
+            storage.save_torch(
+                checkpoint,
+                {
+                    "epoch": epoch,
+                    "model": model.state_dict(),
+                    "reblur": None if reblur is None else reblur.state_dict(),
+                    "optimiser": optimiser.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(),
+                    "history": history,
+                },
+            )
         bar.set_postfix(loss=f"{summary['loss']:.4f}")
         bar.update(1)
     bar.close()

@@ -20,6 +20,7 @@ Examples
 >>> k.shape, round(float(k.sum()), 5), bool((k >= 0).all())
 (torch.Size([5, 7]), 1.0, True)
 """
+
 from __future__ import annotations
 
 import torch
@@ -35,8 +36,9 @@ FCN_HIDDEN = 1000
 class FCNKernelGenerator(nn.Module):
     """Fully connected kernel generator with a SoftMax output layer."""
 
-    def __init__(self, kernel_size: tuple[int, int], hidden: tuple[int, ...] = (FCN_HIDDEN,),
-                 input_size: int = FCN_INPUT_SIZE):
+    def __init__(
+        self, kernel_size: tuple[int, int], hidden: tuple[int, ...] = (FCN_HIDDEN,), input_size: int = FCN_INPUT_SIZE
+    ):
         super().__init__()
         self.kernel_size = tuple(kernel_size)
         layers: list[nn.Module] = []
@@ -55,8 +57,14 @@ class FCNKernelGenerator(nn.Module):
 class DIPKernelGenerator(nn.Module):
     """Double-DIP's kernel generator: a skip network whose output map is the kernel."""
 
-    def __init__(self, kernel_size: tuple[int, int], in_channels: int = 8, channels: int = 64,
-                 skip_channels: int = 4, levels: int = 2):
+    def __init__(
+        self,
+        kernel_size: tuple[int, int],
+        in_channels: int = 8,
+        channels: int = 64,
+        skip_channels: int = 4,
+        levels: int = 2,
+    ):
         super().__init__()
         self.kernel_size = tuple(kernel_size)
         self.net = SkipNetwork(in_channels, 1, channels, skip_channels, levels, output="none")

@@ -33,6 +33,7 @@ Examples
 >>> net(torch.rand(5, 1, 33, 33)).shape  # one logit per window
 torch.Size([5])
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -70,8 +71,11 @@ class BasicBlock(nn.Module):
         super().__init__()
         self.conv1 = _conv_bn(in_channels, out_channels, 3, stride)
         self.conv2 = _conv_bn(out_channels, out_channels, 3, 1)
-        self.shortcut = (_conv_bn(in_channels, out_channels, 1, stride)
-                         if stride != 1 or in_channels != out_channels else nn.Identity())
+        self.shortcut = (
+            _conv_bn(in_channels, out_channels, 1, stride)
+            if stride != 1 or in_channels != out_channels
+            else nn.Identity()
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(self.conv2(F.relu(self.conv1(x))) + self.shortcut(x))
@@ -113,11 +117,12 @@ class RegionClassifier(nn.Module):
         super().__init__()
         input_size, width, blocks = check_architecture(input_size, width, blocks)
         self.input_size, self.width, self.blocks = input_size, width, blocks
-        self.stem = nn.Sequential(_conv_bn(1, width, 7, 2), nn.ReLU(inplace=True),
-                                  _conv_bn(width, width, 3, 2), nn.ReLU(inplace=True))
+        self.stem = nn.Sequential(
+            _conv_bn(1, width, 7, 2), nn.ReLU(inplace=True), _conv_bn(width, width, 3, 2), nn.ReLU(inplace=True)
+        )
         stages, channels = [], width
         for index, count in enumerate(blocks):
-            out_channels = width * 2 ** index
+            out_channels = width * 2**index
             stride = 1 if index == 0 else 2
             layers = [BasicBlock(channels, out_channels, stride)]
             layers += [BasicBlock(out_channels, out_channels, 1) for _ in range(count - 1)]
@@ -137,8 +142,10 @@ class RegionClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         expected = (1, self.input_size, self.input_size)
         if x.ndim != 4 or tuple(x.shape[1:]) != expected:
-            raise ValueError(f"expected windows of shape (N, {', '.join(map(str, expected))}), got "
-                             f"{tuple(x.shape)}; resize them with prepare_windows(windows, {self.input_size})")
+            raise ValueError(
+                f"expected windows of shape (N, {', '.join(map(str, expected))}), got "
+                f"{tuple(x.shape)}; resize them with prepare_windows(windows, {self.input_size})"
+            )
         return self.head(self.stages(self.stem(x - 0.5))).flatten()
 
 
@@ -149,8 +156,9 @@ def classifier_config(model: RegionClassifier) -> dict:
 
 def load_state_checked(model: RegionClassifier, state_dict: Mapping) -> RegionClassifier:
     """Load ``state_dict`` into ``model``; a state dict of another architecture gives a one-line ValueError."""
-    return checkpoints.load_state_checked(model, state_dict,
-                                          checkpoints.describe(ARCHITECTURE, classifier_config(model)))
+    return checkpoints.load_state_checked(
+        model, state_dict, checkpoints.describe(ARCHITECTURE, classifier_config(model))
+    )
 
 
 def save_classifier(path, model: RegionClassifier) -> Path:
@@ -175,8 +183,14 @@ def load_classifier(path, device=None, *, config: Mapping | None = None) -> Regi
     RegionClassifier in eval mode.
     """
     return checkpoints.load_checkpoint(
-        path, ARCHITECTURE, RegionClassifier, device=device, config=config, saver="save_classifier",
-        same_config=lambda a, b: check_architecture(**a) == check_architecture(**b))
+        path,
+        ARCHITECTURE,
+        RegionClassifier,
+        device=device,
+        config=config,
+        saver="save_classifier",
+        same_config=lambda a, b: check_architecture(**a) == check_architecture(**b),
+    )
 
 
 def prepare_windows(windows: np.ndarray, input_size: int) -> torch.Tensor:
@@ -198,8 +212,10 @@ def prepare_windows(windows: np.ndarray, input_size: int) -> torch.Tensor:
     windows = check_windows(windows)
     size = windows.shape[-1]
     if size < input_size:
-        raise ValueError(f"windows of {size} px are smaller than the classifier's {input_size} px input; "
-                         "cut larger windows or use a classifier with a smaller input_size")
+        raise ValueError(
+            f"windows of {size} px are smaller than the classifier's {input_size} px input; "
+            "cut larger windows or use a classifier with a smaller input_size"
+        )
     tensor = torch.as_tensor(windows, dtype=torch.float32)[:, None]
     if size == input_size:
         return tensor

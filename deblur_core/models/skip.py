@@ -18,6 +18,7 @@ Examples
 >>> net(torch.rand(1, 8, 37, 29)).shape      # odd sizes come back unchanged
 torch.Size([1, 1, 37, 29])
 """
+
 from __future__ import annotations
 
 import torch
@@ -28,8 +29,15 @@ import torch.nn.functional as F
 def conv_bn_act(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> nn.Sequential:
     """Reflection-padded convolution, BatchNorm, LeakyReLU(0.2)."""
     return nn.Sequential(
-        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride,
-                  padding=(kernel_size - 1) // 2, padding_mode="reflect", bias=True),
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=(kernel_size - 1) // 2,
+            padding_mode="reflect",
+            bias=True,
+        ),
         nn.BatchNorm2d(out_channels),
         nn.LeakyReLU(0.2, inplace=True),
     )
@@ -38,7 +46,7 @@ def conv_bn_act(in_channels: int, out_channels: int, kernel_size: int, stride: i
 def _centre_crop(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
     top = (x.shape[-2] - height) // 2
     left = (x.shape[-1] - width) // 2
-    return x[..., top:top + height, left:left + width]
+    return x[..., top : top + height, left : left + width]
 
 
 def _full_precision(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -55,13 +63,19 @@ class _Level(nn.Module):
     input-facing layers always run in float32 (``full_precision_input``).
     """
 
-    def __init__(self, in_channels: int, channels: int, skip_channels: int, inner: nn.Module | None,
-                 inner_out: int, full_precision_input: bool = False):
+    def __init__(
+        self,
+        in_channels: int,
+        channels: int,
+        skip_channels: int,
+        inner: nn.Module | None,
+        inner_out: int,
+        full_precision_input: bool = False,
+    ):
         super().__init__()
         self.full_precision_input = full_precision_input
         self.skip = conv_bn_act(in_channels, skip_channels, 1) if skip_channels else None
-        self.down = nn.Sequential(conv_bn_act(in_channels, channels, 3, stride=2),
-                                  conv_bn_act(channels, channels, 3))
+        self.down = nn.Sequential(conv_bn_act(in_channels, channels, 3, stride=2), conv_bn_act(channels, channels, 3))
         self.inner = inner
         merged = skip_channels + (inner_out if inner is not None else channels)
         self.merge_norm = nn.BatchNorm2d(merged)
@@ -110,8 +124,15 @@ class SkipNetwork(nn.Module):
         Double-DIP's kernel generator turns into a kernel with a softmax.
     """
 
-    def __init__(self, in_channels: int = 8, out_channels: int = 1, channels: int = 128,
-                 skip_channels: int = 16, levels: int = 5, output: str = "sigmoid"):
+    def __init__(
+        self,
+        in_channels: int = 8,
+        out_channels: int = 1,
+        channels: int = 128,
+        skip_channels: int = 16,
+        levels: int = 5,
+        output: str = "sigmoid",
+    ):
         super().__init__()
         if output not in ("sigmoid", "none"):
             raise ValueError(f"output must be 'sigmoid' or 'none', got {output!r}")
@@ -125,10 +146,12 @@ class SkipNetwork(nn.Module):
         self.levels = levels
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        smallest = 2 ** self.levels + 1
+        smallest = 2**self.levels + 1
         if min(z.shape[-2:]) < smallest:
-            raise ValueError(f"input {z.shape[-2]}x{z.shape[-1]} is too small for a {self.levels}-level skip "
-                             f"network; it needs at least {smallest} px per side")
+            raise ValueError(
+                f"input {z.shape[-2]}x{z.shape[-1]} is too small for a {self.levels}-level skip "
+                f"network; it needs at least {smallest} px per side"
+            )
         # the output layer runs in float32: bfloat16 would quantise the image to ~2^-9
         out = _full_precision(self.head, self.body(z))
         # the image comes back at the input's size (cropped if the decoder overshoots)

@@ -15,6 +15,7 @@ Examples
 >>> net(torch.rand(1, 3, 37, 41)).shape
 torch.Size([1, 3, 37, 41])
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,8 +33,12 @@ ARCHITECTURE = "UNet"
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True),
-                         nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(out_channels, out_channels, 3, padding=1),
+        nn.ReLU(inplace=True),
+    )
 
 
 class _Up(nn.Module):
@@ -55,16 +60,17 @@ class UNet(nn.Module):
         self.channels, self.width = channels, width
         if width < 1 or channels < 1:
             raise ValueError(f"width and channels must be positive, got width={width}, channels={channels}")
-        widths = [width * 2 ** level for level in range(LEVELS + 1)]
-        self.encoder = nn.ModuleList([_double_conv(channels, widths[0])]
-                                     + [_double_conv(widths[i], widths[i + 1]) for i in range(LEVELS)])
+        widths = [width * 2**level for level in range(LEVELS + 1)]
+        self.encoder = nn.ModuleList(
+            [_double_conv(channels, widths[0])] + [_double_conv(widths[i], widths[i + 1]) for i in range(LEVELS)]
+        )
         self.dropout = nn.Dropout(dropout)
         self.decoder = nn.ModuleList([_Up(widths[i + 1], widths[i]) for i in reversed(range(LEVELS))])
         self.head = nn.Conv2d(widths[0], channels, 3, padding=1)
 
     def forward(self, blurry: torch.Tensor) -> torch.Tensor:
         height, width = blurry.shape[-2:]
-        multiple = 2 ** LEVELS
+        multiple = 2**LEVELS
         pad_h, pad_w = (-height) % multiple, (-width) % multiple
         # reflect padding needs the pad to be smaller than the side
         mode = "reflect" if pad_h < height and pad_w < width else "replicate"

@@ -40,6 +40,7 @@ Examples
 >>> (y[0, 0] == 1).nonzero().tolist()   # a tap right of centre moves the image right
 [[2, 3]]
 """
+
 from __future__ import annotations
 
 import torch
@@ -85,8 +86,10 @@ def _kernel_weights(kernel: torch.Tensor, batch: int, channels: int, flip: bool)
         return taps.expand(channels, 1, *kernel.shape)
     if kernel.ndim == 3:
         if kernel.shape[0] != batch:
-            raise ValueError(f"{kernel.shape[0]} kernels given for a batch of {batch} images; "
-                             "pass one kernel (kh, kw) or one per image (B, kh, kw)")
+            raise ValueError(
+                f"{kernel.shape[0]} kernels given for a batch of {batch} images; "
+                "pass one kernel (kh, kw) or one per image (B, kh, kw)"
+            )
         return taps[:, None].repeat_interleave(channels, dim=0)
     raise ValueError(f"kernel must be (kh, kw) or (B, kh, kw); got shape {tuple(kernel.shape)}")
 
@@ -132,8 +135,10 @@ def convolve(x: torch.Tensor, kernel: torch.Tensor, mode: str = "valid") -> torc
     kh, kw = kernel.shape[-2:]
     if mode == "valid":
         if x4.shape[-2] < kh or x4.shape[-1] < kw:
-            raise ValueError(f"image {tuple(x4.shape[-2:])} is smaller than the kernel {(kh, kw)}; "
-                             "a 'valid' convolution needs an image at least as large as the kernel")
+            raise ValueError(
+                f"image {tuple(x4.shape[-2:])} is smaller than the kernel {(kh, kw)}; "
+                "a 'valid' convolution needs an image at least as large as the kernel"
+            )
         padded = x4
     else:
         pad = _centred_padding(kh, kw)
@@ -183,8 +188,10 @@ def fft_convolve(x: torch.Tensor, kernel: torch.Tensor, mode: str = "valid") -> 
     kh, kw = kernel.shape[-2:]
     _kernel_weights(kernel, x4.shape[0], 1, flip=False)  # the same kernel-shape checks as convolve
     if mode == "valid" and (x4.shape[-2] < kh or x4.shape[-1] < kw):
-        raise ValueError(f"image {tuple(x4.shape[-2:])} is smaller than the kernel {(kh, kw)}; "
-                         "a 'valid' convolution needs an image at least as large as the kernel")
+        raise ValueError(
+            f"image {tuple(x4.shape[-2:])} is smaller than the kernel {(kh, kw)}; "
+            "a 'valid' convolution needs an image at least as large as the kernel"
+        )
     k4 = kernel[:, None] if kernel.ndim == 3 else kernel
     h, w = x4.shape[-2:]
     if mode == "circular":
@@ -199,9 +206,9 @@ def fft_convolve(x: torch.Tensor, kernel: torch.Tensor, mode: str = "valid") -> 
     # circ[i] holds sum_a k[a] x[i - a + ca]; the full result starts at i = -ca
     full = torch.roll(circ, shifts=(ca, cb), dims=(-2, -1))
     if mode == "valid":
-        out = full[..., kh - 1:h, kw - 1:w]
+        out = full[..., kh - 1 : h, kw - 1 : w]
     else:
-        out = full[..., ca:ca + h, cb:cb + w]
+        out = full[..., ca : ca + h, cb : cb + w]
     return _restore(out, ndim)
 
 

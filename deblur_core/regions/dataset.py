@@ -22,6 +22,7 @@ Examples
 >>> [(e.name, e.blurry.shape, e.kernel.shape) for e in examples]
 [('text_k1', (48, 48), (5, 5)), ('text_k2', (48, 48), (9, 9))]
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,8 +71,16 @@ def kernel_bank(count: int, sizes: tuple[int, int], seed: int) -> list[np.ndarra
     return [random_motion_kernel(size, seed=seed * 1000 + index) for index, size in enumerate(odd)]
 
 
-def make_examples(image_names, split: str, *, image_size: int, kernel_sizes: tuple[int, int],
-                  kernel_count: int, noise: float = 0.005, seed: int = 0) -> list[BlurryExample]:
+def make_examples(
+    image_names,
+    split: str,
+    *,
+    image_size: int,
+    kernel_sizes: tuple[int, int],
+    kernel_count: int,
+    noise: float = 0.005,
+    seed: int = 0,
+) -> list[BlurryExample]:
     """Blur each named corpus image with each kernel of the split's bank (deterministic)."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
@@ -82,13 +91,16 @@ def make_examples(image_names, split: str, *, image_size: int, kernel_sizes: tup
     examples = []
     for image_index, (name, category) in enumerate(zip(image_names, categories)):
         large = fit_to_shape(load_bundled(name), (image_size + 2 * margin,) * 2)
-        sharp = large[margin:margin + image_size, margin:margin + image_size]
+        sharp = large[margin : margin + image_size, margin : margin + image_size]
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2
-            support = large[margin - r:margin + image_size + r, margin - r:margin + image_size + r]
+            support = large[margin - r : margin + image_size + r, margin - r : margin + image_size + r]
             rng = np.random.default_rng([seed, image_index, kernel_id, SPLITS.index(split)])
-            examples.append(BlurryExample(name, category, split, kernel_id,
-                                          blur_and_quantise(support, kernel, noise, rng), sharp, kernel))
+            examples.append(
+                BlurryExample(
+                    name, category, split, kernel_id, blur_and_quantise(support, kernel, noise, rng), sharp, kernel
+                )
+            )
     return examples
 
 
@@ -97,10 +109,21 @@ def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
     overlap = set(settings["train_images"]) & (set(settings["val_images"]) | set(settings["test_images"]))
     overlap |= set(settings["val_images"]) & set(settings["test_images"])
     if overlap:
-        raise ValueError(f"image(s) {', '.join(sorted(overlap))} appear in more than one split; "
-                         "the split must be by sharp image")
-    options = dict(image_size=settings["image_size"], kernel_sizes=tuple(settings["kernel_sizes"]),
-                   noise=settings["noise"], seed=settings["seed"])
-    return {split: make_examples(settings[f"{split}_images"], split, **options,
-                                 kernel_count=settings["test_kernel_count" if split == "test" else "kernel_count"])
-            for split in SPLITS}
+        raise ValueError(
+            f"image(s) {', '.join(sorted(overlap))} appear in more than one split; the split must be by sharp image"
+        )
+    options = dict(
+        image_size=settings["image_size"],
+        kernel_sizes=tuple(settings["kernel_sizes"]),
+        noise=settings["noise"],
+        seed=settings["seed"],
+    )
+    return {
+        split: make_examples(
+            settings[f"{split}_images"],
+            split,
+            **options,
+            kernel_count=settings["test_kernel_count" if split == "test" else "kernel_count"],
+        )
+        for split in SPLITS
+    }

@@ -12,6 +12,7 @@ window whose estimate is truly the best).
 Fig. 8 of the paper is the cumulative distribution of the error ratio
 (:func:`success_rates`); Fig. 9 shows per-image PSNR with the mean.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,9 @@ WHOLE_IMAGE = "whole image"
 ORACLE = "oracle"
 
 
-def selector_choices(labelled: list[LabelledExample], selectors: dict[str, Selector],
-                     whole_kernels: list[np.ndarray] | None = None) -> pd.DataFrame:
+def selector_choices(
+    labelled: list[LabelledExample], selectors: dict[str, Selector], whole_kernels: list[np.ndarray] | None = None
+) -> pd.DataFrame:
     """Which window each selector picks on each example, and that window's kernel similarity.
 
     ``selectors`` maps a display name to a selector; the oracle is added automatically,
@@ -44,16 +46,35 @@ def selector_choices(labelled: list[LabelledExample], selectors: dict[str, Selec
         for name, selector in named.items():
             scores = selector.score(blurry, item.windows)
             best = int(rank_windows(scores)[0])
-            rows.append({"example": index, "selector": name, "window": best,
-                         "score": float(scores[best]), "similarity": float(item.similarities[best])})
+            rows.append(
+                {
+                    "example": index,
+                    "selector": name,
+                    "window": best,
+                    "score": float(scores[best]),
+                    "similarity": float(item.similarities[best]),
+                }
+            )
         if whole_kernels is not None:
-            rows.append({"example": index, "selector": WHOLE_IMAGE, "window": -1, "score": np.nan,
-                         "similarity": kernel_similarity(item.example.kernel, whole_kernels[index])})
+            rows.append(
+                {
+                    "example": index,
+                    "selector": WHOLE_IMAGE,
+                    "window": -1,
+                    "score": np.nan,
+                    "similarity": kernel_similarity(item.example.kernel, whole_kernels[index]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def evaluate_choices(labelled: list[LabelledExample], choices: pd.DataFrame,
-                     whole_kernels: list[np.ndarray] | None = None, *, progress: bool = True) -> pd.DataFrame:
+def evaluate_choices(
+    labelled: list[LabelledExample],
+    choices: pd.DataFrame,
+    whole_kernels: list[np.ndarray] | None = None,
+    *,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Deconvolve each example with each chosen kernel and score it (error ratio, PSNR, SSIM).
 
     Returns ``choices`` with the columns ``image``, ``kernel``, ``error ratio``, ``PSNR``,
@@ -71,19 +92,29 @@ def evaluate_choices(labelled: list[LabelledExample], choices: pd.DataFrame,
         for row in choices[choices["example"] == index].itertuples():
             if row.window not in scored:
                 kernel = whole_kernels[index] if row.window < 0 else item.kernels[row.window]
-                scored[row.window] = score(deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp,
-                                           reference_sse)
+                scored[row.window] = score(
+                    deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp, reference_sse
+                )
             result = scored[row.window]
-            results[row.Index] = {"image": example.image_name, "kernel": example.kernel_id,
-                                  "error ratio": result.error_ratio, "PSNR": result.psnr, "SSIM": result.ssim,
-                                  "PSNR (true kernel)": reference.psnr}
+            results[row.Index] = {
+                "image": example.image_name,
+                "kernel": example.kernel_id,
+                "error ratio": result.error_ratio,
+                "PSNR": result.psnr,
+                "SSIM": result.ssim,
+                "PSNR (true kernel)": reference.psnr,
+            }
     return choices.join(pd.DataFrame.from_dict(results, orient="index"))
 
 
 def success_rates(evaluation: pd.DataFrame, thresholds=(1.5, 2, 2.5, 3, 4, 5)) -> pd.DataFrame:
     """Share of images whose error ratio is at most each threshold, per selector (Fig. 8)."""
-    table = {f"ER ≤ {t:g}": evaluation.groupby("selector", sort=False)["error ratio"].apply(
-        lambda ratios, t=t: float((ratios <= t).mean())) for t in thresholds}
+    table = {
+        f"ER ≤ {t:g}": evaluation.groupby("selector", sort=False)["error ratio"].apply(
+            lambda ratios, t=t: float((ratios <= t).mean())
+        )
+        for t in thresholds
+    }
     frame = pd.DataFrame(table)
     frame.insert(0, "mean ER", evaluation.groupby("selector", sort=False)["error ratio"].mean())
     frame.insert(1, "mean PSNR", evaluation.groupby("selector", sort=False)["PSNR"].mean())

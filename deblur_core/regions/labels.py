@@ -11,6 +11,7 @@ folder named by the estimator settings and the grid, written atomically as soon 
 the example is done. An interrupted run resumes where it stopped; a change of
 settings or of the example's pixels starts a fresh entry.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,8 @@ class LabelledExample:
 
     example: BlurryExample
     windows: list[Window]
-    kernels: np.ndarray        # (N, k, k), one estimate per window
-    similarities: np.ndarray   # (N,), Hu & Yang similarity to the true kernel
+    kernels: np.ndarray  # (N, k, k), one estimate per window
+    similarities: np.ndarray  # (N,), Hu & Yang similarity to the true kernel
 
     def labels(self, threshold: float = 0.75) -> np.ndarray:
         """1 where the window's estimate is good (similarity above ``threshold``), else 0."""
@@ -74,15 +75,23 @@ def _cache_folder(cache_dir, window_size: int, stride: int, options: dict) -> Pa
 
 def _label_one(example: BlurryExample, windows: list[Window], options: dict, batch_size: int):
     size = example.kernel.shape[0]
-    kernels = estimate_kernels(extract_windows(example.blurry, windows), estimator_config(size, options),
-                               batch_size=batch_size)
+    kernels = estimate_kernels(
+        extract_windows(example.blurry, windows), estimator_config(size, options), batch_size=batch_size
+    )
     similarities = np.array([kernel_similarity(example.kernel, k) for k in kernels])
     return kernels, similarities
 
 
-def label_windows(examples: list[BlurryExample], window_size: int, stride: int, *,
-                  estimator_options: dict | None = None, cache_dir=None, progress: bool = True,
-                  batch_size: int = 16) -> list[LabelledExample]:
+def label_windows(
+    examples: list[BlurryExample],
+    window_size: int,
+    stride: int,
+    *,
+    estimator_options: dict | None = None,
+    cache_dir=None,
+    progress: bool = True,
+    batch_size: int = 16,
+) -> list[LabelledExample]:
     """Estimate a kernel from every window of every example and score it against the truth.
 
     Parameters
@@ -115,8 +124,9 @@ def label_windows(examples: list[BlurryExample], window_size: int, stride: int, 
     return labelled
 
 
-def whole_image_kernels(examples: list[BlurryExample], *, estimator_options: dict | None = None,
-                        cache_dir=None, progress: bool = True) -> list[np.ndarray]:
+def whole_image_kernels(
+    examples: list[BlurryExample], *, estimator_options: dict | None = None, cache_dir=None, progress: bool = True
+) -> list[np.ndarray]:
     """Kernel estimated from each whole blurry image (the paper's 'whole image' baseline), cached."""
     options = dict(estimator_options or {})
     folder = _cache_folder(cache_dir, 0, 0, options)
@@ -137,6 +147,9 @@ def label_summary(labelled: list[LabelledExample], threshold: float = 0.75) -> d
     """Counts behind the paper's 1:1 balance: windows, positives, share of positives."""
     similarities = np.concatenate([item.similarities for item in labelled])
     positives = int((similarities > threshold).sum())
-    return {"windows": int(similarities.size), "positives": positives,
-            "positive share": positives / max(similarities.size, 1),
-            "median similarity": float(np.median(similarities))}
+    return {
+        "windows": int(similarities.size),
+        "positives": positives,
+        "positive share": positives / max(similarities.size, 1),
+        "median similarity": float(np.median(similarities)),
+    }

@@ -24,11 +24,12 @@ Examples
 >>> best, len(windows), bool(rank_windows(scores)[0] == windows.index(best))
 (Window(x=68, y=64, size=33), 30, True)
 """
+
 from __future__ import annotations
 
 import inspect
 import warnings
-from functools import lru_cache
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -51,8 +52,7 @@ class Selector(Protocol):
 
     name: str
 
-    def score(self, blurry: np.ndarray, windows: list[Window]) -> np.ndarray:
-        ...
+    def score(self, blurry: np.ndarray, windows: list[Window]) -> np.ndarray: ...
 
 
 def _check_image(image) -> np.ndarray:
@@ -69,10 +69,11 @@ def _window_arrays(windows: list[Window], shape: tuple[int, int]) -> tuple[np.nd
     if len(windows) == 0:
         raise ValueError("no windows given; build them with window_grid(image.shape, size, stride)")
     x, y, size = (np.array(column, dtype=np.int64) for column in zip(*windows))
-    if np.any(size < 1) or np.any(x < 0) or np.any(y < 0) or np.any(y + size > shape[0]) \
-            or np.any(x + size > shape[1]):
-        raise ValueError(f"some windows do not fit in an image of shape {shape}; "
-                         "build them with window_grid(image.shape, size, stride)")
+    if np.any(size < 1) or np.any(x < 0) or np.any(y < 0) or np.any(y + size > shape[0]) or np.any(x + size > shape[1]):
+        raise ValueError(
+            f"some windows do not fit in an image of shape {shape}; "
+            "build them with window_grid(image.shape, size, stride)"
+        )
     return x, y, size
 
 
@@ -80,8 +81,12 @@ def _window_sums(field: np.ndarray, x: np.ndarray, y: np.ndarray, size: np.ndarr
     """Sum of ``field`` (..., H, W) over each window, from one integral image: shape (..., N)."""
     integral = np.zeros(field.shape[:-2] + (field.shape[-2] + 1, field.shape[-1] + 1))
     integral[..., 1:, 1:] = field.cumsum(axis=-2).cumsum(axis=-1)
-    return (integral[..., y + size, x + size] - integral[..., y, x + size]
-            - integral[..., y + size, x] + integral[..., y, x])
+    return (
+        integral[..., y + size, x + size]
+        - integral[..., y, x + size]
+        - integral[..., y + size, x]
+        + integral[..., y, x]
+    )
 
 
 def _forward_gradients(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -109,8 +114,7 @@ def rank_windows(scores) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
-def select_window(blurry, selector: Selector, size: int, stride: int
-                  ) -> tuple[Window, float, list[Window], np.ndarray]:
+def select_window(blurry, selector: Selector, size: int, stride: int) -> tuple[Window, float, list[Window], np.ndarray]:
     """Score every window of a grid and return the best one.
 
     A constant image has no edges and no variance: no window can be better than another.
@@ -135,14 +139,19 @@ def select_window(blurry, selector: Selector, size: int, stride: int
     windows = window_grid(image.shape, size, stride)
     scores = np.asarray(selector.score(image, windows), dtype=np.float64)
     if scores.shape != (len(windows),):
-        raise ValueError(f"selector {selector.name!r} returned {scores.shape} scores for "
-                         f"{len(windows)} windows; it must return one score per window")
+        raise ValueError(
+            f"selector {selector.name!r} returned {scores.shape} scores for "
+            f"{len(windows)} windows; it must return one score per window"
+        )
     order = rank_windows(scores)
     # rounding noise would otherwise decide between the windows of a constant image
     constant = image.min() == image.max()
     if len(windows) > 1 and (constant or np.all(scores == scores[0])):
-        warnings.warn(f"all {len(windows)} windows are equally good for selector {selector.name!r} "
-                      "(a constant image has no edges); choosing the first window", stacklevel=2)
+        warnings.warn(
+            f"all {len(windows)} windows are equally good for selector {selector.name!r} "
+            "(a constant image has no edges); choosing the first window",
+            stacklevel=2,
+        )
     best = 0 if constant else int(order[0])
     return windows[best], float(scores[best]), windows, scores
 
@@ -176,15 +185,14 @@ class FergusSelector:
         # so a constant image becomes exactly 0 and every window ties at 0
         centred = image - np.median(image)
         mean = _window_sums(centred, x, y, size) / area
-        variance = np.clip(_window_sums(centred ** 2, x, y, size) / area - mean ** 2, 0.0, None)
+        variance = np.clip(_window_sums(centred**2, x, y, size) / area - mean**2, 0.0, None)
         saturated = _window_sums((image >= self.saturation).astype(np.float64), x, y, size) / area
         return variance * (1.0 - saturated)
 
 
 def _check_neighbourhood(neighbourhood: int) -> int:
     if int(neighbourhood) != neighbourhood or neighbourhood < 3 or neighbourhood % 2 == 0:
-        raise ValueError(f"neighbourhood must be an odd integer >= 3 (a box centred on the pixel), "
-                         f"got {neighbourhood}")
+        raise ValueError(f"neighbourhood must be an odd integer >= 3 (a box centred on the pixel), got {neighbourhood}")
     return int(neighbourhood)
 
 
@@ -207,9 +215,11 @@ def xujia_r_map(blurry, neighbourhood: int = 5) -> np.ndarray:
     neighbourhood = _check_neighbourhood(neighbourhood)
     gx, gy = _forward_gradients(image)
     area = float(neighbourhood) ** 2
+
     # zero padding: pixels beyond the border add nothing (reflecting would not negate the gradients)
     def box_sum(field):
         return ndimage.uniform_filter(field, size=neighbourhood, mode="constant") * area
+
     coherent = np.hypot(box_sum(gx), box_sum(gy))
     total = box_sum(np.hypot(gx, gy))
     return coherent / (total + XUJIA_OFFSET)
@@ -249,16 +259,19 @@ class XuJiaSelector:
         return _window_sums(np.hypot(gx, gy) * useful, x, y, size) / (size * size)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _gabor_bank() -> tuple[np.ndarray, int]:
     """The complex Gabor kernels, zero-padded to one odd side, stacked (K, 2R+1, 2R+1), and R."""
-    kernels = [gabor_kernel(frequency, theta=np.pi * k / GABOR_ORIENTATIONS)
-               for frequency in GABOR_FREQUENCIES for k in range(GABOR_ORIENTATIONS)]
+    kernels = [
+        gabor_kernel(frequency, theta=np.pi * k / GABOR_ORIENTATIONS)
+        for frequency in GABOR_FREQUENCIES
+        for k in range(GABOR_ORIENTATIONS)
+    ]
     radius = max(k.shape[0] for k in kernels) // 2
     bank = np.zeros((len(kernels), 2 * radius + 1, 2 * radius + 1), dtype=np.complex64)
     for i, kernel in enumerate(kernels):
         r0, c0 = radius - kernel.shape[0] // 2, radius - kernel.shape[1] // 2
-        bank[i, r0:r0 + kernel.shape[0], c0:c0 + kernel.shape[1]] = kernel
+        bank[i, r0 : r0 + kernel.shape[0], c0 : c0 + kernel.shape[1]] = kernel
     return bank, radius
 
 
@@ -277,7 +290,7 @@ def _response_maps(images: np.ndarray) -> np.ndarray:
     for i, kernel_spectrum in enumerate(fft.fft2(bank, s=shape)):
         response = fft.ifft2(spectrum * kernel_spectrum)
         # the 'same'-size output of the padded image starts 2R in: R of padding, R for the kernel centre
-        maps[:, i] = np.abs(response[:, 2 * radius:2 * radius + height, 2 * radius:2 * radius + width])
+        maps[:, i] = np.abs(response[:, 2 * radius : 2 * radius + height, 2 * radius : 2 * radius + width])
     gx, gy = _forward_gradients(images.astype(np.float32))
     maps[:, -1] = np.hypot(gx, gy)
     return maps
@@ -286,7 +299,7 @@ def _response_maps(images: np.ndarray) -> np.ndarray:
 def _moments_to_features(sums: np.ndarray, squares: np.ndarray, area) -> np.ndarray:
     """(M, N) sums and sums of squares of M maps over N regions -> (N, 2M): means, then stds."""
     mean = sums / area
-    std = np.sqrt(np.clip(squares / area - mean ** 2, 0.0, None))
+    std = np.sqrt(np.clip(squares / area - mean**2, 0.0, None))
     return np.concatenate([mean, std], axis=0).T
 
 
@@ -312,8 +325,9 @@ def window_features(maps: np.ndarray, windows: list[Window]) -> np.ndarray:
     if maps.ndim != 3:
         raise ValueError(f"maps must have shape (maps, H, W), got {maps.shape}; use gabor_feature_maps(image)")
     x, y, size = _window_arrays(windows, maps.shape[1:])
-    return _moments_to_features(_window_sums(maps, x, y, size), _window_sums(maps ** 2, x, y, size),
-                                (size * size).astype(np.float64))
+    return _moments_to_features(
+        _window_sums(maps, x, y, size), _window_sums(maps**2, x, y, size), (size * size).astype(np.float64)
+    )
 
 
 def gabor_features(window_stack) -> np.ndarray:
@@ -336,7 +350,7 @@ def gabor_features(window_stack) -> np.ndarray:
         raise ValueError("window stack contains NaN or infinite values; replace them first")
     features = []
     for start in range(0, len(stack), _FFT_BATCH):
-        maps = _response_maps(stack[start:start + _FFT_BATCH])
+        maps = _response_maps(stack[start : start + _FFT_BATCH])
         sums = maps.sum(axis=(-2, -1), dtype=np.float64)
         squares = np.square(maps, dtype=np.float64).sum(axis=(-2, -1))
         features.append(_moments_to_features(sums.T, squares.T, float(stack.shape[1] * stack.shape[2])))
@@ -370,8 +384,13 @@ class GaborSelector:
     def fitted(self) -> bool:
         return self.weights is not None
 
-    def fit(self, blurry_images: list[np.ndarray], windows_per_image: list[list[Window]],
-            labels_per_image: list[np.ndarray], l2: float = 1e-3) -> "GaborSelector":
+    def fit(
+        self,
+        blurry_images: list[np.ndarray],
+        windows_per_image: list[list[Window]],
+        labels_per_image: list[np.ndarray],
+        l2: float = 1e-3,
+    ) -> GaborSelector:
         """Train on labelled windows of blurry images (label 1 = good window, 0 = bad).
 
         Minimises the mean binary cross-entropy plus ``l2 / 2 * ||w||^2`` (the bias is
@@ -379,16 +398,19 @@ class GaborSelector:
         Labels may be soft, in [0, 1].
         """
         if not len(blurry_images) == len(windows_per_image) == len(labels_per_image) > 0:
-            raise ValueError(f"got {len(blurry_images)} images, {len(windows_per_image)} window lists and "
-                             f"{len(labels_per_image)} label arrays; pass one of each per image")
+            raise ValueError(
+                f"got {len(blurry_images)} images, {len(windows_per_image)} window lists and "
+                f"{len(labels_per_image)} label arrays; pass one of each per image"
+            )
         if not l2 >= 0:
             raise ValueError(f"l2 must be non-negative, got {l2}")
         features, targets = [], []
         for image, windows, labels in zip(blurry_images, windows_per_image, labels_per_image):
             labels = np.asarray(labels, dtype=np.float64)
             if labels.shape != (len(windows),):
-                raise ValueError(f"got labels of shape {labels.shape} for {len(windows)} windows; "
-                                 "pass one label per window")
+                raise ValueError(
+                    f"got labels of shape {labels.shape} for {len(windows)} windows; pass one label per window"
+                )
             if not np.all((labels >= 0) & (labels <= 1)):
                 raise ValueError("labels must lie in [0, 1] (1 = good window)")
             features.append(window_features(gabor_feature_maps(image), windows))
@@ -409,16 +431,18 @@ class GaborSelector:
             residual = (special.expit(logits) - targets) / len(targets)
             return loss, np.append(standardised.T @ residual + l2 * weights, residual.sum())
 
-        result = optimize.minimize(loss_and_gradient, np.zeros(features.shape[1] + 1), jac=True,
-                                   method="L-BFGS-B", options={"maxiter": 1000})
+        result = optimize.minimize(
+            loss_and_gradient, np.zeros(features.shape[1] + 1), jac=True, method="L-BFGS-B", options={"maxiter": 1000}
+        )
         self.mean, self.scale = mean, scale
         self.weights, self.bias = result.x[:-1], float(result.x[-1])
         return self
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
         if not self.fitted:
-            raise ValueError("GaborSelector is not fitted; call fit(...) or build it with "
-                             "GaborSelector.from_state_dict(...)")
+            raise ValueError(
+                "GaborSelector is not fitted; call fit(...) or build it with GaborSelector.from_state_dict(...)"
+            )
         features = window_features(gabor_feature_maps(blurry), windows)
         return special.expit(((features - self.mean) / self.scale) @ self.weights + self.bias)
 
@@ -426,11 +450,15 @@ class GaborSelector:
         """The fitted parameters as plain arrays: ``mean``, ``scale``, ``weights``, ``bias``."""
         if not self.fitted:
             raise ValueError("GaborSelector is not fitted; there is no state to save")
-        return {"mean": self.mean.copy(), "scale": self.scale.copy(), "weights": self.weights.copy(),
-                "bias": np.array(self.bias)}
+        return {
+            "mean": self.mean.copy(),
+            "scale": self.scale.copy(),
+            "weights": self.weights.copy(),
+            "bias": np.array(self.bias),
+        }
 
     @classmethod
-    def from_state_dict(cls, state: dict) -> "GaborSelector":
+    def from_state_dict(cls, state: dict) -> GaborSelector:
         """A fitted selector from the arrays of :meth:`state_dict`."""
         missing = {"mean", "scale", "weights", "bias"} - set(state)
         if missing:
@@ -487,8 +515,10 @@ class OracleSelector:
         image = _check_image(blurry)
         _window_arrays(windows, image.shape)
         if len(windows) != len(self.similarities):
-            raise ValueError(f"got {len(self.similarities)} similarities for {len(windows)} windows; "
-                             "pass one kernel similarity per window of the same grid")
+            raise ValueError(
+                f"got {len(self.similarities)} similarities for {len(windows)} windows; "
+                "pass one kernel similarity per window of the same grid"
+            )
         return self.similarities.copy()
 
 
@@ -516,8 +546,9 @@ class CNNSelector:
 
 
 #: Selector classes by command-line name.
-SELECTORS = {cls.name: cls for cls in (CNNSelector, FergusSelector, XuJiaSelector, GaborSelector,
-                                       RandomSelector, OracleSelector)}
+SELECTORS = {
+    cls.name: cls for cls in (CNNSelector, FergusSelector, XuJiaSelector, GaborSelector, RandomSelector, OracleSelector)
+}
 
 
 def make_selector(name: str, **options) -> Selector:
@@ -538,6 +569,7 @@ def make_selector(name: str, **options) -> Selector:
     accepted = list(inspect.signature(cls).parameters)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise ValueError(f"selector {name!r} takes no option {', '.join(unknown)}; "
-                         f"it accepts {', '.join(accepted) or 'no options'}")
+        raise ValueError(
+            f"selector {name!r} takes no option {', '.join(unknown)}; it accepts {', '.join(accepted) or 'no options'}"
+        )
     return cls(**options)

@@ -31,6 +31,7 @@ Examples
 >>> list(result.history.columns), result.best_epoch
 (['epoch', 'train_loss', 'val_loss', 'val_auc', 'val_accuracy'], 1)
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -49,8 +50,14 @@ from scipy.stats import rankdata
 
 from .. import storage
 from ..device import Precision, seed_everything, select_precision
-from ..models.region_classifier import (RESNET34_BLOCKS, RegionClassifier, check_architecture, check_windows,
-                                        load_state_checked, prepare_windows)
+from ..models.region_classifier import (
+    RESNET34_BLOCKS,
+    RegionClassifier,
+    check_architecture,
+    check_windows,
+    load_state_checked,
+    prepare_windows,
+)
 from ..progress import progress_bar
 
 # part of every cache key: bump it when a change alters results for an unchanged configuration
@@ -82,8 +89,9 @@ class ClassifierTrainingConfig:
         if int(self.epochs) != self.epochs or self.epochs < 1:
             raise ValueError(f"epochs must be a positive integer, got {self.epochs}")
         if int(self.batch_size) != self.batch_size or self.batch_size < 2:
-            raise ValueError(f"batch_size must be an integer of at least 2 (BatchNorm needs two windows), "
-                             f"got {self.batch_size}")
+            raise ValueError(
+                f"batch_size must be an integer of at least 2 (BatchNorm needs two windows), got {self.batch_size}"
+            )
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if not 0 <= self.momentum < 1:
@@ -153,8 +161,10 @@ def roc_auc(scores, labels) -> float:
     positives = int(labels.sum())
     negatives = len(labels) - positives
     if positives == 0 or negatives == 0:
-        raise ValueError(f"the ROC AUC needs both classes, but all {len(labels)} labels are "
-                         f"{1 if positives else 0}; evaluate on a set with good and bad windows")
+        raise ValueError(
+            f"the ROC AUC needs both classes, but all {len(labels)} labels are "
+            f"{1 if positives else 0}; evaluate on a set with good and bad windows"
+        )
     ranks = rankdata(scores)
     return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
@@ -166,8 +176,10 @@ def _logits(model: RegionClassifier, windows: np.ndarray, batch_size: int) -> to
     was_training = model.training
     model.eval()
     try:
-        parts = [model(prepare_windows(windows[start:start + batch_size], model.input_size).to(device)).float().cpu()
-                 for start in range(0, len(windows), batch_size)]
+        parts = [
+            model(prepare_windows(windows[start : start + batch_size], model.input_size).to(device)).float().cpu()
+            for start in range(0, len(windows), batch_size)
+        ]
     finally:
         model.train(was_training)
     return torch.cat(parts)
@@ -200,14 +212,24 @@ def _hash_array(digest, array: np.ndarray) -> None:
     digest.update(memoryview(array).cast("B"))
 
 
-def run_key(train_windows, train_labels, val_windows, val_labels, config: ClassifierTrainingConfig,
-            initial_state: Mapping | None = None) -> str:
+def run_key(
+    train_windows,
+    train_labels,
+    val_windows,
+    val_labels,
+    config: ClassifierTrainingConfig,
+    initial_state: Mapping | None = None,
+) -> str:
     """Cache key: a hash of the algorithm version, the configuration without ``epochs`` (so that a
     longer run continues a shorter one), the precision and device it resolves to here, the
     windows, the labels (as checked by :func:`check_labels`) and the initial weights."""
     precision = select_precision(precision=config.precision)
-    identity = {"version": ALGORITHM_VERSION, "resolved_precision": precision.name,
-                "device": precision.device.type, **config.to_dict()}
+    identity = {
+        "version": ALGORITHM_VERSION,
+        "resolved_precision": precision.name,
+        "device": precision.device.type,
+        **config.to_dict(),
+    }
     del identity["epochs"]
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     for windows, labels in ((train_windows, train_labels), (val_windows, val_labels)):
@@ -219,13 +241,20 @@ def run_key(train_windows, train_labels, val_windows, val_labels, config: Classi
     return digest.hexdigest()[:16]
 
 
-def _train_epoch(model, optimiser, windows, labels, config: ClassifierTrainingConfig, precision: Precision,
-                 generator: torch.Generator) -> float:
+def _train_epoch(
+    model,
+    optimiser,
+    windows,
+    labels,
+    config: ClassifierTrainingConfig,
+    precision: Precision,
+    generator: torch.Generator,
+) -> float:
     model.train()
     order = torch.randperm(len(windows), generator=generator).numpy()
     total, seen = torch.zeros((), device=precision.device), 0
     for start in range(0, len(order), config.batch_size):
-        index = order[start:start + config.batch_size]
+        index = order[start : start + config.batch_size]
         if len(index) < 2:
             break  # a last batch of one window: BatchNorm cannot normalise it
         x = precision.prepare(prepare_windows(windows[index], config.input_size))
@@ -244,15 +273,25 @@ def _train_epoch(model, optimiser, windows, labels, config: ClassifierTrainingCo
 def _validation_scores(model, windows, labels, batch_size: int) -> dict:
     logits = _logits(model, windows, batch_size)
     targets = torch.as_tensor(labels)
-    return {"val_loss": float(F.binary_cross_entropy_with_logits(logits, targets)),
-            # ranked by logit rather than probability: same order, without ties where the sigmoid saturates
-            "val_auc": roc_auc(logits.numpy(), labels) if len(np.unique(labels)) == 2 else float("nan"),
-            "val_accuracy": float(((logits > 0).float() == targets).float().mean())}
+    return {
+        "val_loss": float(F.binary_cross_entropy_with_logits(logits, targets)),
+        # ranked by logit rather than probability: same order, without ties where the sigmoid saturates
+        "val_auc": roc_auc(logits.numpy(), labels) if len(np.unique(labels)) == 2 else float("nan"),
+        "val_accuracy": float(((logits > 0).float() == targets).float().mean()),
+    }
 
 
-def train_classifier(train_windows, train_labels, val_windows, val_labels, config: ClassifierTrainingConfig, *,
-                     cache_dir: str | Path | None = None, progress: bool = True,
-                     initial_state: Mapping | None = None) -> ClassifierTrainingResult:
+def train_classifier(
+    train_windows,
+    train_labels,
+    val_windows,
+    val_labels,
+    config: ClassifierTrainingConfig,
+    *,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+    initial_state: Mapping | None = None,
+) -> ClassifierTrainingResult:
     """Train (or load, resume or continue) the good-region classifier.
 
     Parameters
@@ -284,8 +323,11 @@ def train_classifier(train_windows, train_labels, val_windows, val_labels, confi
     if len(train_windows) < 2:
         raise ValueError("training needs at least two windows (BatchNorm normalises over a batch)")
     if len(np.unique(val_labels)) < 2:
-        warnings.warn("validation labels hold one class only: the validation AUC is undefined (NaN); "
-                      "add validation images for a meaningful curve", stacklevel=2)
+        warnings.warn(
+            "validation labels hold one class only: the validation AUC is undefined (NaN); "
+            "add validation images for a meaningful curve",
+            stacklevel=2,
+        )
     for windows in (train_windows, val_windows):
         prepare_windows(windows[:1], config.input_size)  # too small windows fail now, not after an epoch
 
@@ -294,8 +336,9 @@ def train_classifier(train_windows, train_labels, val_windows, val_labels, confi
     model = precision.prepare(RegionClassifier(**config.architecture()))
     if initial_state is not None:
         load_state_checked(model, initial_state)
-    optimiser = torch.optim.SGD(model.parameters(), lr=config.learning_rate, momentum=config.momentum,
-                                weight_decay=config.weight_decay)
+    optimiser = torch.optim.SGD(
+        model.parameters(), lr=config.learning_rate, momentum=config.momentum, weight_decay=config.weight_decay
+    )
     history: list[dict] = []
     checkpoint = None
     if cache_dir is not None:
@@ -304,8 +347,10 @@ def train_classifier(train_windows, train_labels, val_windows, val_labels, confi
     if checkpoint is not None and checkpoint.exists():
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
         if state["epoch"] > config.epochs:
-            raise ValueError(f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
-                             f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir")
+            raise ValueError(
+                f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
+                f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
+            )
         model.load_state_dict(state["model"])
         optimiser.load_state_dict(state["optimiser"])
         generator.set_state(state["generator"])
@@ -315,19 +360,30 @@ def train_classifier(train_windows, train_labels, val_windows, val_labels, confi
     bar = progress_bar(total=config.epochs, initial=len(history), desc="region classifier", enabled=progress)
     for epoch in range(len(history) + 1, config.epochs + 1):
         train_loss = _train_epoch(model, optimiser, train_windows, train_labels, config, precision, generator)
-        record = {"epoch": epoch, "train_loss": train_loss,
-                  **_validation_scores(model, val_windows, val_labels, config.batch_size)}
+        record = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            **_validation_scores(model, val_windows, val_labels, config.batch_size),
+        }
         history.append(record)
         if checkpoint is not None:
-            storage.save_torch(checkpoint, {"epoch": epoch, "model": model.state_dict(),
-                                            "optimiser": optimiser.state_dict(),
-                                            "generator": generator.get_state(), "history": history})
+            storage.save_torch(
+                checkpoint,
+                {
+                    "epoch": epoch,
+                    "model": model.state_dict(),
+                    "optimiser": optimiser.state_dict(),
+                    "generator": generator.get_state(),
+                    "history": history,
+                },
+            )
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_auc=f"{record['val_auc']:.3f}")
         bar.update(1)
     bar.close()
 
     frame = pd.DataFrame(history)
     # with a one-class validation set there is no AUC to peak: the last epoch stands in
-    best_epoch = int(frame.loc[frame["val_auc"].idxmax(), "epoch"] if frame["val_auc"].notna().any()
-                     else frame["epoch"].iloc[-1])
+    best_epoch = int(
+        frame.loc[frame["val_auc"].idxmax(), "epoch"] if frame["val_auc"].notna().any() else frame["epoch"].iloc[-1]
+    )
     return ClassifierTrainingResult(model.eval(), frame, best_epoch, config, from_cache)

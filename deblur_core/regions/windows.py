@@ -19,6 +19,7 @@ Examples
 >>> paper_window_count((450, 450), size=228, stride=20)
 121
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -48,8 +49,10 @@ def check_window_size(size: int, image_shape: tuple[int, int]) -> int:
         raise ValueError(f"window size must be a positive integer, got {size}")
     height, width = image_shape[:2]
     if size > min(height, width):
-        raise ValueError(f"window size {size} is larger than the image ({height} x {width}); "
-                         f"use a window of at most {min(height, width)} px or a larger image")
+        raise ValueError(
+            f"window size {size} is larger than the image ({height} x {width}); "
+            f"use a window of at most {min(height, width)} px or a larger image"
+        )
     return int(size)
 
 
