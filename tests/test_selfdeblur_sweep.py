@@ -1,0 +1,95 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from deblur_core.kernels import delta_kernel, random_motion_kernel
+from deblur_core.profiles import profile_settings
+from deblur_core.selfdeblur_sweep import (
+    VARIANTS,
+    claims_table,
+    kernel_collapsed,
+    lowest_loss_pick,
+    oversize_label,
+    oversized_kernel,
+    paired_scores,
+    sweep_plan,
+)
+
+
+def test_collapse_flags_a_delta_and_a_wrong_kernel_but_not_the_truth():
+    truth = random_motion_kernel(15, seed=3)
+    assert not kernel_collapsed(truth, truth)
+    assert kernel_collapsed(delta_kernel(15), truth)
+    spread = np.ones((15, 15)) / 225  # a box: similarity to a thin motion streak is low
+    assert kernel_collapsed(spread, truth)
+
+
+def test_a_delta_is_not_a_collapse_when_the_truth_is_one_tap():
+    assert not kernel_collapsed(delta_kernel(7), delta_kernel(7))
+
+
+def test_oversized_kernels_stay_odd():
+    assert [oversized_kernel(s, 1.5) for s in (9, 11, 13, 17)] == [15, 17, 21, 27]
+    assert oversized_kernel(7, 1.0) == 7
+    with pytest.raises(ValueError, match="positive"):
+        oversized_kernel(7, 0)
+
+
+class Case:
+    def __init__(self, name, size):
+        self.name, self.estimation_size = name, size
+
+
+def test_plan_runs_every_variant_case_and_seed_then_the_oversized_kernel():
+    settings = profile_settings("selfdeblur", "smoke")
+    plan = sweep_plan([Case("a", 9), Case("b", 7)], settings, seeds=(0, 1), oversize_factor=1.5)
+    assert len(plan) == len(VARIANTS) * 4 + 4
+    assert [m for m, *_ in plan[:4]] == ["SelfDeblur-J"] * 4  # variant by variant
+    oversized = [(c.name, s, cfg.kernel_size) for m, c, s, cfg in plan if m == oversize_label(1.5)]
+    assert oversized == [("a", 0, (15, 15)), ("a", 1, (15, 15)), ("b", 0, (11, 11)), ("b", 1, (11, 11))]
+    seeds = {cfg.seed for _, _, _, cfg in plan}
+    assert seeds == {0, 1}
+
+
+def _scores(j_minus_a: list[float]):
+    rows = []
+    for i, gap in enumerate(j_minus_a):
+        case, seed = f"case{i // 2}", i % 2
+        rows.append({"case": case, "seed": seed, "method": "SelfDeblur-J", "PSNR": 25 + gap, "SSIM": 0.8})
+        rows.append({"case": case, "seed": seed, "method": "SelfDeblur-A", "PSNR": 25.0, "SSIM": 0.8})
+    return pd.DataFrame(rows)
+
+
+def test_claims_pair_by_case_and_seed_and_give_verdicts():
+    scores = _scores([1.0, 1.2, 0.9, 1.1, 1.3, 0.8, 1.0, 1.05])
+    table = claims_table(scores, claims=[("SelfDeblur-J", "SelfDeblur-A")], metrics=("PSNR",), profile="test")
+    row = table.iloc[0]
+    assert row["claim"] == "SelfDeblur-J > SelfDeblur-A" and row["paired samples"] == 8 and row["clusters"] == 4
+    assert row["verdict"] == "confirmed" and row["mean difference"] == pytest.approx(
+        np.mean([1.0, 1.2, 0.9, 1.1, 1.3, 0.8, 1.0, 1.05])
+    )
+    mixed = claims_table(
+        _scores([1.0, 1.1, -1.2, -0.9, 0.3, -0.2, 0.1, -0.4]),
+        claims=[("SelfDeblur-J", "SelfDeblur-A")],
+        metrics=("PSNR",),
+    )
+    assert mixed.iloc[0]["verdict"] == "inconclusive"
+
+
+def test_missing_method_is_a_clear_error():
+    with pytest.raises(ValueError, match="no scores for Double-DIP"):
+        paired_scores(_scores([1.0, 2.0]), "SelfDeblur-J", "Double-DIP", "PSNR")
+
+
+def test_lowest_loss_pick_reports_whether_it_kept_the_best_seed():
+    scores = pd.DataFrame(
+        [
+            {"case": "a", "seed": 0, "method": "SelfDeblur-J", "PSNR": 24.0, "final loss": 0.010},
+            {"case": "a", "seed": 1, "method": "SelfDeblur-J", "PSNR": 26.0, "final loss": 0.005},
+            {"case": "b", "seed": 0, "method": "SelfDeblur-J", "PSNR": 27.0, "final loss": 0.020},
+            {"case": "b", "seed": 1, "method": "SelfDeblur-J", "PSNR": 25.0, "final loss": 0.004},
+        ]
+    )
+    picks = lowest_loss_pick(scores).set_index("case")
+    assert picks.loc["a", "picked the best"] and not picks.loc["b", "picked the best"]
+    assert picks.loc["b", "picked seed"] == 1 and picks.loc["b", "mean PSNR"] == pytest.approx(26.0)
