@@ -31,6 +31,7 @@ def progress_bar(iterable=None, *, total=None, desc: str | None = None, enabled:
             mininterval=TEXT_REFRESH_SECONDS,
             file=sys.stderr,
             ascii=True,
+            position=0,  # nested bars in a log: no cursor-up codes, each refresh is its own line
             **kwargs,
         )
     return tqdm(
