@@ -54,16 +54,24 @@ _X86_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 PROBE_CACHE_ENV = "DEBLUR_CACHE_DIR"
 
 
-def cpu_flags() -> set[str] | None:
-    """The CPU's feature flags (``/proc/cpuinfo`` on Linux, ``sysctl`` on macOS); ``None`` if unknown."""
+def _cpuinfo(keys: tuple[str, ...]) -> str | None:
+    """The value of the first ``/proc/cpuinfo`` line whose key is one of ``keys`` (Linux), else ``None``."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as info:
             for line in info:
                 key, _, value = line.partition(":")
-                if key.strip() in ("flags", "Features"):
-                    return set(value.split())
+                if key.strip() in keys:
+                    return value.strip()
     except OSError:
         pass
+    return None
+
+
+def cpu_flags() -> set[str] | None:
+    """The CPU's feature flags (``/proc/cpuinfo`` on Linux, ``sysctl`` on macOS); ``None`` if unknown."""
+    flags = _cpuinfo(("flags", "Features"))
+    if flags is not None:
+        return set(flags.split())
     if platform.system() == "Darwin":
         try:
             answer = subprocess.run(
@@ -77,15 +85,7 @@ def cpu_flags() -> set[str] | None:
 
 def cpu_model() -> str:
     """The CPU's model name, as ``lscpu`` prints it (falls back to ``platform.processor()``)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return _cpuinfo(("model name",)) or platform.processor() or platform.machine()
 
 
 def cpu_native_bf16(flags: set[str] | None = None, max_isa: str | None = None) -> bool | None:

@@ -80,9 +80,6 @@ class Sweep:
     runs: dict = field(default_factory=dict)
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    def methods(self) -> list[str]:
-        return list(dict.fromkeys(self.scores["method"]))
-
 
 def sweep_plan(
     cases, settings: dict, *, seeds, variants=VARIANTS, loss: str = "paper", oversize_factor: float | None = None

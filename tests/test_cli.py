@@ -149,6 +149,21 @@ def test_estimate_kernel_rejects_bad_input(blurry_png, capsys, tmp_path, argv, m
     assert code == 2 and message in text and text.count("\n") <= 1
 
 
+def select_region_with_checkpoint(capsys, blurry_png, selector, checkpoint):
+    """``select-region`` on the grey test image with 33 px windows and a ``--checkpoint``."""
+    return run_joined(
+        capsys,
+        "select-region",
+        blurry_png["grey"],
+        "--selector",
+        selector,
+        "--size",
+        "33",
+        "--checkpoint",
+        str(checkpoint),
+    )
+
+
 def test_select_region_prints_the_best_window(blurry_png, capsys):
     code, text = run_joined(
         capsys, "select-region", blurry_png["grey"], "--selector", "xujia", "--size", "33", "--stride", "8"
@@ -163,33 +178,13 @@ def test_select_region_with_trained_models(blurry_png, capsys, tmp_path):
     from deblur_core.regions.windows import window_grid
 
     save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
-    code, text = run_joined(
-        capsys,
-        "select-region",
-        blurry_png["grey"],
-        "--selector",
-        "cnn",
-        "--size",
-        "33",
-        "--checkpoint",
-        str(tmp_path / "cnn.pt"),
-    )
+    code, text = select_region_with_checkpoint(capsys, blurry_png, "cnn", tmp_path / "cnn.pt")
     assert code == 0 and text.startswith("cnn: best of")
     image = np.random.default_rng(0).random((53, 53))
     windows = window_grid(image.shape, 33, 10)
     gabor = GaborSelector().fit([image], [windows], [np.arange(len(windows)) % 2])
     storage.save_npz(tmp_path / "gabor.npz", **gabor.state_dict())
-    code, text = run_joined(
-        capsys,
-        "select-region",
-        blurry_png["grey"],
-        "--selector",
-        "gabor",
-        "--size",
-        "33",
-        "--checkpoint",
-        str(tmp_path / "gabor.npz"),
-    )
+    code, text = select_region_with_checkpoint(capsys, blurry_png, "gabor", tmp_path / "gabor.npz")
     assert code == 0 and text.startswith("gabor: best of")
 
 
@@ -210,17 +205,7 @@ def test_select_region_rejects_a_checkpoint_of_another_architecture(blurry_png, 
     import torch
 
     torch.save({"conv1.weight": torch.zeros(64, 3, 7, 7), "fc.weight": torch.zeros(1000, 512)}, tmp_path / "r34.pt")
-    code, text = run_joined(
-        capsys,
-        "select-region",
-        blurry_png["grey"],
-        "--selector",
-        "cnn",
-        "--size",
-        "33",
-        "--checkpoint",
-        str(tmp_path / "r34.pt"),
-    )
+    code, text = select_region_with_checkpoint(capsys, blurry_png, "cnn", tmp_path / "r34.pt")
     assert code == 2 and "error:" in text and text.count("\n") <= 1
 
 
