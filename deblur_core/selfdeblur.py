@@ -10,7 +10,10 @@ Ren et al., *Neural Blind Deconvolution Using Deep Priors* (CVPR 2020):
 * Algorithm 2 (joint, "SelfDeblur-J", the default): one Adam step on both.
 * Sec. 4: Adam, learning rate 0.01 halved at 2,000, 3,000 and 4,000 of 5,000
   iterations; ``z_x`` perturbed with Gaussian noise (std 0.001) at every iteration.
-  Here the milestones are the same fractions (40, 60, 80 %) of any budget.
+  ``schedule="scaled"`` (the default) puts the milestones at the same fractions
+  (40, 60, 80 %) of any budget; ``schedule="fixed"`` keeps the authors' absolute
+  iterations (milestones 2,000/3,000/4,000 and, for ``loss="mse-then-ssim"``, the
+  switch to 1 - SSIM at 1,000), so a shorter run never decays or switches.
 
 Runs are cached by their full configuration and the blurry image: a finished run
 is loaded instead of recomputed, an interrupted one resumes from its last checkpoint.
@@ -41,8 +44,13 @@ from .progress import progress_bar
 
 MODES = ("joint", "alternating")
 LOSSES = ("paper", "mse-then-ssim")
+SCHEDULES = ("scaled", "fixed")
+PAPER_ITERATIONS = 5000
 LR_MILESTONE_FRACTIONS = (0.4, 0.6, 0.8)
 SSIM_SWITCH_FRACTION = 0.2
+# fields added after ALGORITHM_VERSION 4 enter the cache key only when they differ from their
+# default, so runs cached before they existed stay valid
+_KEYED_WHEN_SET = {"schedule": "scaled"}
 TV_WEIGHT_PER_SIGMA = 0.1
 # part of every cache key: bump it when a change alters results for an unchanged configuration
 ALGORITHM_VERSION = 4
@@ -82,6 +90,7 @@ class SelfDeblurConfig:
     mode: str = "joint"
     kernel_generator: str = "fcn"
     loss: str = "paper"
+    schedule: str = "scaled"
     tv_weight: float | None = None
     noise_level: float | None = None
     lr_image: float = 0.01
@@ -108,14 +117,24 @@ class SelfDeblurConfig:
             )
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; use one of {', '.join(LOSSES)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; use one of {', '.join(SCHEDULES)}")
         if self.iterations < 1:
             raise ValueError(f"iterations must be positive, got {self.iterations}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
+    def _schedule_length(self) -> int:
+        return self.iterations if self.schedule == "scaled" else PAPER_ITERATIONS
+
     def milestones(self) -> list[int]:
-        return [max(1, int(round(f * self.iterations))) for f in LR_MILESTONE_FRACTIONS]
+        """Iterations at which both learning rates halve (some may lie beyond the budget)."""
+        return [max(1, int(round(f * self._schedule_length()))) for f in LR_MILESTONE_FRACTIONS]
+
+    def ssim_switch(self) -> int:
+        """Iteration from which ``loss="mse-then-ssim"`` optimises 1 - SSIM."""
+        return int(round(SSIM_SWITCH_FRACTION * self._schedule_length()))
 
     def snapshot_iterations(self) -> list[int]:
         """Iterations at which x and k are kept: geometric spacing, ending at the last."""
@@ -145,7 +164,7 @@ def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
         "version": ALGORITHM_VERSION,
         "resolved_precision": precision.name,
         "device": precision.device.type,
-        **config.to_dict(),
+        **{k: v for k, v in config.to_dict().items() if _KEYED_WHEN_SET.get(k, object()) != v},
     }
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(np.ascontiguousarray(blurry, dtype=np.float32).tobytes())
@@ -247,8 +266,7 @@ class SelfDeblurOptimiser:
 
     def _loss(self, x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
         reblurred = convolve(x, k, mode="valid")
-        switch = int(round(SSIM_SWITCH_FRACTION * self.config.iterations))
-        if self.config.loss == "mse-then-ssim" and self.iteration >= switch:
+        if self.config.loss == "mse-then-ssim" and self.iteration >= self.config.ssim_switch():
             return ssim_loss(reblurred, self.y)
         loss = torch.mean((reblurred - self.y) ** 2)
         if self.config.loss == "paper" and self.tv_weight > 0:

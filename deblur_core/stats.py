@@ -14,6 +14,12 @@ When the samples come in groups that are not independent (several seeds of the s
 case), pass ``clusters``: the bootstrap then resamples whole clusters, so a case
 seen under three seeds does not count as three independent cases.
 
+A verdict needs at least :data:`MIN_UNITS_FOR_VERDICT` independent units (samples, or
+clusters when given). With fewer, a percentile bootstrap of differences that all have
+the same sign excludes 0 however noisy they are; six is the smallest count at which
+"all of one sign" is itself significant at 5 % (two-sided sign test, p = 2 / 2^6 = 0.031).
+Below it the interval is still reported, and the verdict is ``inconclusive``.
+
 Examples
 --------
 >>> better = [1.2, 0.8, 1.1, 0.9, 1.0, 1.3, 0.7, 1.05]
@@ -34,6 +40,7 @@ import pandas as pd
 
 VERDICTS = ("confirmed", "contradicted", "inconclusive")
 DEFAULT_RESAMPLES = 10_000
+MIN_UNITS_FOR_VERDICT = 6
 
 
 def verdict_from_interval(low: float, high: float) -> str:
@@ -139,16 +146,9 @@ def paired_comparison(
     low, high = bootstrap_mean_interval(
         differences, clusters=clusters, confidence=confidence, resamples=resamples, seed=seed
     )
-    cluster_count = len(set(clusters)) if clusters is not None else differences.size
-    return PairedComparison(
-        claim,
-        float(differences.mean()),
-        low,
-        high,
-        int(differences.size),
-        cluster_count,
-        verdict_from_interval(low, high),
-    )
+    units = len(set(clusters)) if clusters is not None else differences.size
+    verdict = verdict_from_interval(low, high) if units >= MIN_UNITS_FOR_VERDICT else "inconclusive"
+    return PairedComparison(claim, float(differences.mean()), low, high, int(differences.size), units, verdict)
 
 
 def comparisons_table(comparisons, **columns) -> pd.DataFrame:

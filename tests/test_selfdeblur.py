@@ -1,12 +1,18 @@
+import dataclasses
+import hashlib
+import json
+
 import numpy as np
 import pytest
 import torch
 
+from deblur_core.device import select_precision
 from deblur_core.kernels import random_motion_kernel
 from deblur_core.models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
 from deblur_core.models.skip import SkipNetwork
 from deblur_core.physics.blur import convolve
 from deblur_core.selfdeblur import (
+    ALGORITHM_VERSION,
     SelfDeblurConfig,
     SelfDeblurOptimiser,
     estimate_noise_level,
@@ -130,3 +136,30 @@ def test_noise_level_and_tv_weight():
 def test_learning_rate_schedule_scales_with_budget():
     assert SelfDeblurConfig(kernel_size=(7, 7), iterations=5000).milestones() == [2000, 3000, 4000]
     assert SelfDeblurConfig(kernel_size=(7, 7), iterations=500).milestones() == [200, 300, 400]
+
+
+def test_fixed_schedule_keeps_the_authors_absolute_iterations():
+    fixed = SelfDeblurConfig(kernel_size=(7, 7), iterations=500, schedule="fixed", loss="mse-then-ssim")
+    assert fixed.milestones() == [2000, 3000, 4000]
+    assert fixed.ssim_switch() == 1000
+    assert SelfDeblurConfig(kernel_size=(7, 7), iterations=500).ssim_switch() == 100
+    with pytest.raises(ValueError, match="unknown schedule"):
+        SelfDeblurConfig(kernel_size=(7, 7), schedule="cosine")
+
+
+def test_default_schedule_leaves_cache_keys_of_older_runs_unchanged():
+    blurry = np.zeros((15, 15))
+    default = SelfDeblurConfig(kernel_size=(7, 7), iterations=10)
+    # the key as computed before the schedule field existed
+    identity = {
+        "version": ALGORITHM_VERSION,
+        "resolved_precision": select_precision().name,
+        "device": "cpu",
+        **default.to_dict(),
+    }
+    del identity["schedule"]
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
+    digest.update(blurry.astype(np.float32).tobytes())
+    digest.update(str(blurry.shape).encode())
+    assert run_key(blurry, default) == digest.hexdigest()[:16]
+    assert run_key(blurry, dataclasses.replace(default, schedule="fixed")) != run_key(blurry, default)

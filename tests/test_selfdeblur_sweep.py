@@ -61,13 +61,13 @@ def _scores(j_minus_a: list[float]):
 
 
 def test_claims_pair_by_case_and_seed_and_give_verdicts():
-    scores = _scores([1.0, 1.2, 0.9, 1.1, 1.3, 0.8, 1.0, 1.05])
-    table = claims_table(scores, claims=[("SelfDeblur-J", "SelfDeblur-A")], metrics=("PSNR",), profile="test")
+    gaps = [1.0, 1.2, 0.9, 1.1, 1.3, 0.8, 1.0, 1.05, 0.95, 1.15, 1.1, 0.85]
+    table = claims_table(_scores(gaps), claims=[("SelfDeblur-J", "SelfDeblur-A")], metrics=("PSNR",), profile="test")
     row = table.iloc[0]
-    assert row["claim"] == "SelfDeblur-J > SelfDeblur-A" and row["paired samples"] == 8 and row["clusters"] == 4
-    assert row["verdict"] == "confirmed" and row["mean difference"] == pytest.approx(
-        np.mean([1.0, 1.2, 0.9, 1.1, 1.3, 0.8, 1.0, 1.05])
-    )
+    assert row["claim"] == "SelfDeblur-J > SelfDeblur-A" and row["paired samples"] == 12 and row["clusters"] == 6
+    assert row["verdict"] == "confirmed" and row["mean difference"] == pytest.approx(np.mean(gaps))
+    four_cases = claims_table(_scores(gaps[:8]), claims=[("SelfDeblur-J", "SelfDeblur-A")], metrics=("PSNR",))
+    assert four_cases.iloc[0]["verdict"] == "inconclusive"  # 4 cases are too few independent units
     mixed = claims_table(
         _scores([1.0, 1.1, -1.2, -0.9, 0.3, -0.2, 0.1, -0.4]),
         claims=[("SelfDeblur-J", "SelfDeblur-A")],

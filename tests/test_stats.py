@@ -68,3 +68,13 @@ def test_one_sample_or_one_cluster_is_never_a_verdict():
     assert paired_comparison([30.0], [20.0], claim="x").verdict == "inconclusive"
     c = paired_comparison([30.0, 31.0], [20.0, 20.0], claim="x", clusters=["case", "case"])
     assert c.verdict == "inconclusive" and c.clusters == 1
+
+
+def test_too_few_independent_units_give_no_verdict_however_consistent():
+    five = paired_comparison([1.0, 1.1, 0.9, 1.2, 1.0], [0.0] * 5, claim="x")
+    assert five.low > 0 and five.verdict == "inconclusive"  # the interval excludes 0, the sample is too small
+    six = paired_comparison([1.0, 1.1, 0.9, 1.2, 1.0, 1.05], [0.0] * 6, claim="x")
+    assert six.verdict == "confirmed"
+    cases = ["a", "a", "b", "b", "c", "c", "d", "d"]
+    clustered = paired_comparison([1.0] * 4 + [1.2] * 4, [0.0] * 8, claim="x", clusters=cases)
+    assert clustered.n == 8 and clustered.clusters == 4 and clustered.verdict == "inconclusive"
