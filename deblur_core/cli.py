@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, storage
+from . import __version__, storage, weights
 from .data.io import read_colour, read_image, to_grey
 from .deconv import deconvolve_hyper_laplacian
 from .device import PRECISIONS, select_precision
@@ -30,7 +30,7 @@ from .kernels import check_kernel_size
 from .metrics import compare_up_to_shift
 from .profiles import PROFILES, profile_settings
 from .regions.selectors import SELECTORS
-from .selfdeblur import MODES, SelfDeblurConfig, run_selfdeblur
+from .selfdeblur import MODES, RECIPES, SelfDeblurConfig, run_selfdeblur
 
 
 class InputError(Exception):
@@ -61,6 +61,7 @@ def command_selfdeblur(args) -> str:
         seed=args.seed,
         channels=settings["channels"],
         precision=args.precision,
+        **RECIPES[args.recipe],
     )
     out = Path(args.out) if args.out else Path("selfdeblur_out") / Path(args.blurry).stem
     started = time.perf_counter()
@@ -79,7 +80,7 @@ def command_selfdeblur(args) -> str:
     cached = " (loaded from cache)" if result.from_cache else ""
     per_iteration = result.seconds / iterations
     return (
-        f"SelfDeblur-{args.mode[0].upper()} {Path(args.blurry).name}: {iterations} iterations, "
+        f"SelfDeblur-{args.mode[0].upper()} {Path(args.blurry).name}: {args.recipe} recipe, {iterations} iterations, "
         f"{size}x{size} kernel, final loss {result.history['loss'].iloc[-1]:.3g}, "
         f"{seconds:.1f} s{cached} ({per_iteration:.3f} s/iteration optimising, "
         f"{select_precision(precision=args.precision).name}) -> {out}/latent.png, kernel.png, kernel.npy, history.csv"
@@ -124,37 +125,38 @@ def command_estimate_kernel(args) -> str:
 
 
 def _selector_for(args):
+    """The selector asked for, and where its weights came from (``None`` for selectors without weights)."""
     from .regions.selectors import CNNSelector, GaborSelector, make_selector
 
-    if args.selector == "cnn":
-        if not args.checkpoint:
-            raise InputError(
-                "the cnn selector needs --checkpoint: notebook 01 trains one and saves "
-                "runs/<profile>/region_classifier.pt (no pretrained weights ship with the package)"
-            )
-        from .models.region_classifier import load_classifier
+    if args.selector in ("cnn", "gabor"):
+        name = "region_classifier.pt" if args.selector == "cnn" else "gabor_selector.npz"
+        if args.checkpoint:
+            path, source = Path(args.checkpoint), f"weights {args.checkpoint}"
+        else:
+            try:
+                path = weights.shipped_path(name)
+            except FileNotFoundError as error:
+                raise InputError(str(error)) from None
+            source = weights.describe_shipped(name)
+        if args.selector == "cnn":
+            from .models.region_classifier import load_classifier
 
-        return CNNSelector(load_classifier(args.checkpoint))
-    if args.selector == "gabor":
-        if not args.checkpoint:
-            raise InputError(
-                "the gabor selector needs --checkpoint: notebook 01 fits one and saves "
-                "runs/<profile>/gabor_selector.npz"
-            )
-        with np.load(args.checkpoint) as state:
-            return GaborSelector.from_state_dict(dict(state))
+            return CNNSelector(load_classifier(path)), source
+        with np.load(path) as state:
+            return GaborSelector.from_state_dict(dict(state)), source
     if args.checkpoint:
         raise InputError(f"the {args.selector} selector takes no --checkpoint")
-    return make_selector(args.selector)
+    return make_selector(args.selector), None
 
 
 def command_select_region(args) -> str:
     from .regions.selectors import select_window
 
     grey = to_grey(read_image(args.blurry))
-    selector = _selector_for(args)
+    selector, source = _selector_for(args)
     best, score, windows, _ = select_window(grey, selector, args.size, args.stride)
-    return (
+    header = f"using {source}\n" if source else ""
+    return header + (
         f"{args.selector}: best of {len(windows)} windows in {Path(args.blurry).name} is X,Y,W,H = "
         f"{best.x},{best.y},{best.size},{best.size} (score {score:.4g}); "
         f"next: estimate-kernel {args.blurry} --window {best.x},{best.y},{best.size},{best.size}"
@@ -207,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--kernel-size", type=int, required=True, help="odd side length of the kernel to estimate")
     sd.add_argument("--iterations", type=int, default=None, help="default: the profile's budget")
     sd.add_argument("--mode", choices=MODES, default="joint")
+    sd.add_argument(
+        "--recipe",
+        choices=list(RECIPES),
+        default="authors",
+        help="authors (default): MSE then 1 - SSIM after 1,000 iterations, learning rate halved at 2,000/3,000/4,000, "
+        "as in the authors' released code and measured better; paper: Eq. 6 (MSE + TV) with the milestones scaled "
+        "to the budget, as the notebooks' tables use",
+    )
     sd.add_argument("--profile", choices=PROFILES, default="quick")
     sd.add_argument("--out", default=None, help="output folder (default selfdeblur_out/<image name>)")
     sd.add_argument("--seed", type=int, default=0)
@@ -228,13 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     sr = commands.add_parser("select-region", help="the best window for kernel estimation, by a selector")
     sr.add_argument("blurry")
     # the oracle needs the true kernel, so it is not offered on a reader's own image
-    sr.add_argument("--selector", choices=[name for name in SELECTORS if name != "oracle"], default="fergus")
+    sr.add_argument("--selector", choices=[name for name in SELECTORS if name != "best-similarity"], default="fergus")
     sr.add_argument("--size", type=int, default=228, help="window side in pixels (the paper's 228)")
     sr.add_argument("--stride", type=int, default=20, help="step between windows (the paper's 20)")
     sr.add_argument(
         "--checkpoint",
         default=None,
-        help="trained classifier (cnn) or fitted Gabor weights (gabor), saved by notebook 01",
+        help="trained classifier (cnn) or fitted Gabor weights (gabor) saved by notebook 01; "
+        "default: the weights shipped in deblur_core/weights",
     )
     sr.set_defaults(handler=command_select_region)
 
@@ -251,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
     rp.add_argument("--profile", choices=PROFILES, default="quick")
+    rp.add_argument("--only", default=None, help="run only the notebooks whose file name contains this (e.g. 03)")
     rp.set_defaults(handler=None)
     return parser
 
@@ -260,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "reproduce":
         from .reproduce import main as reproduce
 
-        return reproduce(args.profile)
+        return reproduce(args.profile, only=args.only)
     if getattr(args, "iterations", None) is not None and args.iterations < 1:
         print(f"error: --iterations must be positive, got {args.iterations}", file=sys.stderr)
         return 2

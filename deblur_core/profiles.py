@@ -119,6 +119,7 @@ _SETTINGS = {
             "epochs": 20,
             "batch_size": 32,
             "learning_rate": 1e-3,
+            "compare_labellings": False,
         },
         "quick": {
             "image_size": 200,
@@ -138,6 +139,33 @@ _SETTINGS = {
             "epochs": 15,
             "batch_size": 32,
             "learning_rate": 1e-3,
+            "compare_labellings": False,
+        },
+        "long": {
+            # quick's sizes with 2.9x the training windows and 36 test examples (3 unseen images x 12
+            # unseen kernels, each window deconvolved and scored), so that the paired CIs over test
+            # examples can exclude 0; "page" moves from validation to test for a third test image
+            "image_size": 200,
+            "window_size": 100,
+            "stride": 20,
+            "kernel_sizes": (7, 19),
+            "kernel_count": 8,
+            "test_kernel_count": 12,
+            "noise": 0.005,
+            "seed": 0,
+            "train_images": _REGION_SPLIT["train_images"],
+            "val_images": ("coins",),
+            "test_images": ("camera", "chelsea", "page"),
+            "iterations_per_scale": 10,
+            "similarity_threshold": 0.75,
+            "input_size": 100,
+            "width": 16,
+            "blocks": (3, 4, 6, 3),
+            "epochs": 20,
+            "batch_size": 32,
+            "learning_rate": 1e-3,
+            # also train a classifier on per-image labels (the better half of each image's windows)
+            "compare_labellings": True,
         },
         "smoke": {
             "image_size": 96,
@@ -159,6 +187,7 @@ _SETTINGS = {
             "epochs": 2,
             "batch_size": 8,
             "learning_rate": 1e-3,
+            "compare_labellings": True,
         },
     },
     "jdrl": {

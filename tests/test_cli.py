@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 from skimage import io as skio
@@ -65,6 +67,18 @@ def test_selfdeblur_writes_all_outputs(blurry_png, tmp_path, capsys, kind):
     assert kernel.shape == (7, 7) and abs(kernel.sum() - 1) < 1e-5
     latent = skio.imread(out / "latent.png")
     assert latent.shape[:2] == (53, 53) and (latent.ndim == 3) == (kind != "grey")
+
+
+@pytest.mark.parametrize(
+    "recipe, loss, schedule", [("authors", "mse-then-ssim", "fixed"), ("paper", "paper", "scaled")]
+)
+def test_selfdeblur_recipe_sets_loss_and_schedule(blurry_png, tmp_path, capsys, recipe, loss, schedule):
+    argv = ["--kernel-size", "7", "--iterations", "2", "--profile", "smoke", "--out", str(tmp_path)]
+    code, stdout, _ = run_cli(capsys, "selfdeblur", blurry_png["grey"], *argv, "--recipe", recipe)
+    assert code == 0 and f"{recipe} recipe" in stdout
+    (saved,) = (tmp_path / ".cache").glob("*/config.json")
+    config = json.loads(saved.read_text())
+    assert (config["loss"], config["schedule"]) == (loss, schedule)
 
 
 def test_selfdeblur_second_run_comes_from_cache(blurry_png, tmp_path, capsys):
@@ -179,19 +193,36 @@ def test_select_region_with_trained_models(blurry_png, capsys, tmp_path):
 
     save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
     code, text = select_region_with_checkpoint(capsys, blurry_png, "cnn", tmp_path / "cnn.pt")
-    assert code == 0 and text.startswith("cnn: best of")
+    assert code == 0 and text.startswith(f"using weights {tmp_path / 'cnn.pt'}\ncnn: best of")
     image = np.random.default_rng(0).random((53, 53))
     windows = window_grid(image.shape, 33, 10)
     gabor = GaborSelector().fit([image], [windows], [np.arange(len(windows)) % 2])
     storage.save_npz(tmp_path / "gabor.npz", **gabor.state_dict())
     code, text = select_region_with_checkpoint(capsys, blurry_png, "gabor", tmp_path / "gabor.npz")
-    assert code == 0 and text.startswith("gabor: best of")
+    assert code == 0 and text.startswith(f"using weights {tmp_path / 'gabor.npz'}\ngabor: best of")
+
+
+@pytest.mark.parametrize("selector", ["cnn", "gabor"])
+def test_select_region_uses_the_shipped_weights_without_checkpoint(tmp_path, capsys, selector):
+    # the shipped classifier reads 100 px windows, so the image must hold some
+    image = save(tmp_path / "large.png", (np.random.default_rng(1).random((161, 161)) * 255).astype(np.uint8))
+    code, text = run_joined(capsys, "select-region", image, "--selector", selector, "--size", "101", "--stride", "30")
+    assert code == 0 and text.startswith("using shipped ") and f"{selector}: best of" in text
+    assert "trained by the long profile" in text
+
+
+def test_select_region_says_how_to_get_weights_when_none_ship(blurry_png, capsys, tmp_path, monkeypatch):
+    from deblur_core import weights
+
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(weights, "MANIFEST", tmp_path / "manifest.json")
+    code, text = run_joined(capsys, "select-region", blurry_png["grey"], "--selector", "cnn", "--size", "33")
+    assert code == 2 and "no shipped weights named 'region_classifier.pt'" in text and "--checkpoint" in text
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--selector", "cnn", "--size", "33"], "needs --checkpoint"),
         (["--selector", "fergus", "--size", "80"], "larger than the image"),
         (["--selector", "fergus", "--size", "33", "--checkpoint", "x.pt"], "takes no --checkpoint"),
     ],

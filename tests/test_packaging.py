@@ -1,8 +1,9 @@
-"""environment.yml and pyproject.toml must list the same dependencies."""
+"""Packaging: environment.yml and pyproject.toml agree; the shipped weights ship and load."""
 
 import re
 from pathlib import Path
 
+import numpy as np
 import tomllib
 
 import deblur_core
@@ -44,3 +45,21 @@ def test_version_in_one_place():
 
 def test_makefile_pins_torch():
     assert "torch==2.13.0" in (ROOT / "Makefile").read_text()
+
+
+def test_shipped_weights_are_small_load_on_cpu_and_are_package_data():
+    from deblur_core import weights
+    from deblur_core.models.region_classifier import load_classifier
+    from deblur_core.regions.selectors import GaborSelector
+
+    shipped = weights.manifest()
+    assert set(shipped) == {"region_classifier.pt", "gabor_selector.npz"}
+    for name, info in shipped.items():
+        assert info["profile"] in weights.SHIPPING_PROFILES
+        assert weights.shipped_path(name).stat().st_size < 8_000_000  # the long classifier is 5.4 MB
+    model = load_classifier(weights.shipped_path("region_classifier.pt"), device="cpu")
+    assert next(model.parameters()).device.type == "cpu"
+    with np.load(weights.shipped_path("gabor_selector.npz")) as state:
+        assert GaborSelector.from_state_dict(dict(state)).fitted
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert {"*.pt", "*.npz", "manifest.json"} <= set(package_data["deblur_core.weights"])

@@ -1,13 +1,29 @@
 """Data, labels and evaluation of the region-selection pipeline (small odd-sized images)."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import ndimage
 
 from deblur_core.profiles import profile_settings
+from deblur_core.regions import evaluation as evaluation_module
 from deblur_core.regions import labels as labels_module
 from deblur_core.regions.dataset import kernel_bank, make_examples, split_examples
-from deblur_core.regions.evaluation import ORACLE, WHOLE_IMAGE, evaluate_choices, selector_choices, success_rates
-from deblur_core.regions.labels import LabelledExample, label_summary, label_windows
+from deblur_core.regions.evaluation import (
+    BEST_SIMILARITY,
+    EXPECTED_CHANCE,
+    UPPER_BOUND,
+    WHOLE_IMAGE,
+    evaluate_choices,
+    kernel_size_confound,
+    score_windows,
+    selector_choices,
+    selector_claims,
+    size_only_auc,
+    success_rates,
+    within_image_table,
+)
+from deblur_core.regions.labels import LabelledExample, label_summary, label_windows, stack_labelled
 from deblur_core.regions.selectors import FergusSelector, RandomSelector
 from deblur_core.regions.windows import paper_window_count, window_grid
 
@@ -88,28 +104,90 @@ def test_labels_follow_the_threshold():
         np.array([0.5, 0.6, 0.7, 0.74, 0.75, 0.76, 0.8, 0.9, 1.0]),
     )
     assert item.labels(0.75).tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]
+    assert item.per_image_labels().tolist() == [0, 0, 0, 0, 0, 1, 1, 1, 1]  # median 0.75
+    shifted = LabelledExample(item.example, item.windows, item.kernels, item.similarities - 0.4)
+    assert shifted.labels(0.75).sum() == 0 and shifted.per_image_labels().sum() == 4  # blur-size free
+    with pytest.raises(ValueError, match="unknown labelling"):
+        stack_labelled([item], labelling="relative")
     summary = label_summary([item], 0.75)
     assert summary["windows"] == 9 and summary["positives"] == 4
 
 
-def test_evaluation_scores_the_true_kernel_as_an_error_ratio_of_one():
+@pytest.fixture(scope="module")
+def scored_item():
     example = small_examples(names=("text",))[1]
     windows = window_grid(example.blurry.shape, 33, 14)
     kernels = np.zeros((len(windows), 7, 7))
     kernels[:, 3, 3] = 1.0  # every window 'estimates' no blur ...
     kernels[4] = example.kernel  # ... except window 4, which finds the truth
+    widened = ndimage.gaussian_filter(example.kernel, 1.0)
+    kernels[6] = widened / widened.sum()  # ... and window 6 a widened one, given the highest similarity
     similarities = np.full(len(windows), 0.4)
-    similarities[4] = 1.0
+    similarities[4], similarities[6] = 0.95, 1.0
     item = LabelledExample(example, windows, kernels, similarities)
-    whole = [np.pad(example.kernel, 1)]
-    choices = selector_choices([item], {"fergus": FergusSelector(), "random": RandomSelector(0)}, whole)
-    assert set(choices["selector"]) == {"fergus", "random", ORACLE, WHOLE_IMAGE}
-    oracle = choices.set_index("selector").loc[ORACLE]
-    assert oracle["window"] == 4 and oracle["similarity"] == 1.0
-    scored = evaluate_choices([item], choices, whole, progress=False).set_index("selector")
-    assert scored.loc[ORACLE, "error ratio"] == pytest.approx(1.0)
+    return item, score_windows([item], progress=False)
+
+
+def test_every_window_is_scored_and_the_true_kernel_has_error_ratio_one(scored_item):
+    item, window_scores = scored_item
+    assert len(window_scores) == len(item.windows)
+    assert window_scores.loc[4, "error ratio"] == pytest.approx(1.0)
+    assert window_scores.loc[0, "error ratio"] > 1.5  # the no-blur kernel leaves the blur in
+
+
+def test_upper_bound_best_similarity_and_expected_chance(scored_item):
+    item, window_scores = scored_item
+    whole = [np.pad(item.example.kernel, 1)]
+    selectors = {"fergus": FergusSelector(), "random": RandomSelector(0)}
+    choices = selector_choices([item], selectors, whole)
+    assert set(choices["selector"]) == {"fergus", "random", BEST_SIMILARITY, WHOLE_IMAGE}
+    scored = evaluate_choices([item], choices, window_scores, whole).set_index("selector")
+    assert scored.loc[BEST_SIMILARITY, "window"] == 6  # the most similar kernel is not the best one ...
+    assert scored.loc[UPPER_BOUND, "window"] == 4  # ... the true kernel is
+    windows_only = scored.drop(index=[WHOLE_IMAGE, EXPECTED_CHANCE])
+    assert (scored.loc[UPPER_BOUND, "error ratio"] <= windows_only["error ratio"]).all()
+    assert scored.loc[UPPER_BOUND, "regret"] == 1.0 and (windows_only["regret"] >= 1.0).all()
+    assert scored.loc[EXPECTED_CHANCE, "error ratio"] == pytest.approx(window_scores["error ratio"].mean())
+    assert scored.loc[EXPECTED_CHANCE, "similarity"] == pytest.approx(item.similarities.mean())
     assert scored.loc[WHOLE_IMAGE, "error ratio"] == pytest.approx(1.0, abs=0.05)  # same kernel, padded
-    if scored.loc["fergus", "window"] != 4:
-        assert scored.loc["fergus", "error ratio"] > 1.5  # the no-blur kernel leaves the blur in
-    rates = success_rates(scored.reset_index())
-    assert rates.loc[ORACLE, "ER ≤ 1.5"] == 1.0
+    rates = success_rates(scored.reset_index(), window_scores)
+    assert rates.loc[UPPER_BOUND, "ER ≤ 1.5"] == 1.0
+    share = (window_scores["error ratio"] <= 1.5).mean()
+    assert rates.loc[EXPECTED_CHANCE, "ER ≤ 1.5"] == pytest.approx(share) and 0 < share < 1
+
+
+def test_window_scores_are_cached(scored_item, tmp_path, monkeypatch):
+    item, window_scores = scored_item
+    first = score_windows([item], cache_dir=tmp_path, progress=False)
+    monkeypatch.setattr(evaluation_module, "score", lambda *a: pytest.fail("a cached example was scored again"))
+    again = score_windows([item], cache_dir=tmp_path, progress=False)
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, window_scores)
+
+
+def test_claims_and_within_image_metrics_on_constructed_regrets():
+    rng = np.random.default_rng(0)
+    rows = []
+    for example in range(12):
+        good, noisy = 1.0 + rng.uniform(0, 0.05), 1.0 + rng.uniform(0, 0.05)
+        rows += [
+            {"example": example, "selector": "good", "regret": good, "rank correlation": 0.8},
+            {"example": example, "selector": "bad", "regret": good + 1.0, "rank correlation": 0.1},
+            {"example": example, "selector": "same", "regret": noisy, "rank correlation": 0.8},
+        ]
+    evaluation = pd.DataFrame(rows)
+    claims = selector_claims(evaluation, [("good", "bad"), ("bad", "good"), ("good", "same")]).set_index("claim")
+    assert claims["verdict"].tolist() == ["confirmed", "contradicted", "inconclusive"]
+    table = within_image_table(evaluation).set_index("selector")
+    assert table.loc["bad", "regret CI low"] > table.loc["good", "regret CI high"]
+
+
+def test_kernel_size_confound_and_size_only_auc():
+    examples = make_examples(["text"], "train", image_size=61, kernel_sizes=(5, 9), kernel_count=2)
+    windows = window_grid((61, 61), 33, 14)
+    small, large = (
+        LabelledExample(e, windows, np.zeros((9, 5, 5)), np.full(9, s)) for e, s in zip(examples, (0.9, 0.5))
+    )
+    table = kernel_size_confound([small, large]).set_index("kernel size")
+    assert table["good share"].to_dict() == {5: 1.0, 9: 0.0}
+    assert size_only_auc([small, large]) == 1.0  # blur size alone predicts every label

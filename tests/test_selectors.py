@@ -4,9 +4,9 @@ from scipy import ndimage
 
 from deblur_core.regions.selectors import (
     SELECTORS,
+    BestSimilaritySelector,
     FergusSelector,
     GaborSelector,
-    OracleSelector,
     RandomSelector,
     XuJiaSelector,
     gabor_feature_maps,
@@ -156,14 +156,21 @@ def test_random_selector_is_deterministic_per_seed():
     assert not np.array_equal(first, RandomSelector(seed=2).score(image, windows))
 
 
-def test_oracle_selects_the_best_similarity():
+def test_random_selector_draws_independently_for_images_of_the_same_size():
+    windows = window_grid(SHAPE, SIZE, STRIDE)
+    rng = np.random.default_rng(7)
+    picks = {int(np.argmax(RandomSelector(seed=0).score(rng.random(SHAPE), windows))) for _ in range(20)}
+    assert len(picks) > 1  # the old generator, seeded by the window count only, picked one window every time
+
+
+def test_best_similarity_selector_picks_the_most_similar_estimate():
     image = np.random.default_rng(4).random(SHAPE)
     windows = window_grid(SHAPE, SIZE, STRIDE)
     similarities = np.random.default_rng(5).random(len(windows))
-    best, score, _, _ = select_window(image, OracleSelector(similarities), SIZE, STRIDE)
+    best, score, _, _ = select_window(image, BestSimilaritySelector(similarities), SIZE, STRIDE)
     assert best == windows[similarities.argmax()] and score == similarities.max()
     with pytest.raises(ValueError, match="one kernel similarity per window"):
-        select_window(image, OracleSelector(similarities[:-1]), SIZE, STRIDE)
+        select_window(image, BestSimilaritySelector(similarities[:-1]), SIZE, STRIDE)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
@@ -204,10 +211,10 @@ def test_constant_image_picks_the_first_window_for_any_selector(selector):
 
 
 def test_make_selector_names_and_errors():
-    assert set(SELECTORS) == {"cnn", "fergus", "xujia", "gabor", "random", "oracle"}
+    assert set(SELECTORS) == {"cnn", "fergus", "xujia", "gabor", "random", "best-similarity"}
     assert make_selector("xujia", threshold=0.4).threshold == 0.4
     assert make_selector("random", seed=3).seed == 3
-    assert make_selector("oracle", similarities=[0.1, 0.2]).name == "oracle"
+    assert make_selector("best-similarity", similarities=[0.1, 0.2]).name == "best-similarity"
     with pytest.raises(ValueError, match="unknown selector 'cnnn'; choose one of cnn, fergus, xujia"):
         make_selector("cnnn")
     with pytest.raises(ValueError, match="takes no option"):

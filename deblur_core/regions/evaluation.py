@@ -1,68 +1,159 @@
-"""Comparing window selectors as the paper does (region-selection paper, Sec. 4.2-4.4).
+"""Comparing window selectors as the paper does (region-selection paper, Sec. 4.2-4.4), and within each image.
 
 For each test image and each selector: take the selector's top window, use the kernel
 estimated from it (already computed when the test windows were labelled), deconvolve
 the **whole** image with that kernel, and score the result against the sharp image:
 Levin's error ratio (against deconvolution with the true kernel by the same
 non-blind method, :mod:`deblur_core.deconv`), PSNR and SSIM after Levin's alignment.
-Two references frame the selectors: the kernel estimated from the whole image (the
-paper's comparison with Pan et al. on whole images, Sec. 4.3) and the oracle (the
-window whose estimate is truly the best).
 
-Fig. 8 of the paper is the cumulative distribution of the error ratio
-(:func:`success_rates`); Fig. 9 shows per-image PSNR with the mean.
+Every window of a test image is scored this way once (:func:`score_windows`), which
+gives the references that frame the selectors:
+
+* **upper bound**: the window whose kernel gives the lowest error ratio. No selector of
+  windows can do better on that image.
+* **best similarity**: the window whose kernel is most similar to the truth (what the
+  labels reward). Similarity ignores a kernel's position and penalises shape and width
+  differently from deconvolution, so it is not an upper bound.
+* **chance (mean over windows)**: the *expected* result of picking a window uniformly at
+  random, computed exactly; the ``random`` selector is one draw of it.
+* **whole image**: the kernel estimated from the whole image (the paper's Sec. 4.3).
+
+Within-image metrics say how well a selector ranks one image's windows, which is what
+decides the window it picks: its **regret** (the chosen window's error ratio over the
+upper bound's, 1 at best) and the Spearman **rank correlation** between its scores and
+the windows' true similarities. Fig. 8 of the paper is the cumulative distribution of
+the error ratio (:func:`success_rates`); Fig. 9 shows per-image PSNR with the mean.
 """
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+from scipy import stats as scipy_stats
 
+from .. import storage
 from ..deconv import deconvolve_hyper_laplacian
 from ..evaluation import known_kernel_reference, score
 from ..kernels import kernel_similarity
 from ..progress import progress_bar
+from ..stats import bootstrap_mean_interval, comparisons_table, paired_comparison
 from .labels import LabelledExample
-from .selectors import OracleSelector, Selector, rank_windows
+from .selectors import Selector, rank_windows
 
 WHOLE_IMAGE = "whole image"
-ORACLE = "oracle"
+BEST_SIMILARITY = "best similarity"
+UPPER_BOUND = "upper bound"
+EXPECTED_CHANCE = "chance (mean over windows)"
+REFERENCES = (UPPER_BOUND, BEST_SIMILARITY, EXPECTED_CHANCE, WHOLE_IMAGE)
+# pseudo window indices of the references that are not one window of the grid
+_WHOLE, _MEAN = -1, -2
+WINDOW_SCORES_VERSION = 1
+_METRICS = ("error ratio", "PSNR", "SSIM")
+
+
+def _example_key(item: LabelledExample) -> str:
+    digest = hashlib.sha256(str(WINDOW_SCORES_VERSION).encode())
+    for array in (item.example.blurry, item.example.sharp, item.example.kernel, item.kernels):
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def score_windows(labelled: list[LabelledExample], *, cache_dir=None, progress: bool = True) -> pd.DataFrame:
+    """Deconvolve each example with every window's kernel and score the result.
+
+    Returns one row per (example, window): ``example``, ``window``, ``image``, ``kernel``,
+    ``kernel size``, ``similarity``, ``error ratio``, ``PSNR``, ``SSIM`` and ``PSNR (true
+    kernel)``. Each example's scores are cached under ``cache_dir`` (``None``: no cache).
+    """
+    folder = None if cache_dir is None else Path(cache_dir) / "window_scores"
+    rows = []
+    bar = progress_bar(total=sum(len(i.windows) for i in labelled), desc="scoring every window", enabled=progress)
+    for index, item in enumerate(labelled):
+        example = item.example
+        path = None if folder is None else folder / f"{example.name}_{_example_key(item)}.npz"
+        if path is not None and path.exists():
+            with np.load(path) as saved:
+                table, reference_psnr = saved["table"], float(saved["reference_psnr"])
+            bar.update(len(item.windows))
+        else:
+            restored, reference_sse = known_kernel_reference(example.blurry, example.sharp, example.kernel)
+            reference_psnr = score(restored, example.sharp, reference_sse).psnr
+            table = np.empty((len(item.windows), 3))
+            for w, kernel in enumerate(item.kernels):
+                result = score(deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp, reference_sse)
+                table[w] = result.error_ratio, result.psnr, result.ssim
+                bar.update(1)
+            if path is not None:
+                storage.save_npz(path, table=table, reference_psnr=reference_psnr)
+        for w in range(len(item.windows)):
+            rows.append(
+                {
+                    "example": index,
+                    "window": w,
+                    "image": example.image_name,
+                    "kernel": example.kernel_id,
+                    "kernel size": example.kernel.shape[0],
+                    "similarity": float(item.similarities[w]),
+                    **dict(zip(_METRICS, map(float, table[w]))),
+                    "PSNR (true kernel)": reference_psnr,
+                }
+            )
+    bar.close()
+    return pd.DataFrame(rows)
+
+
+def _rank_correlation(scores: np.ndarray, similarities: np.ndarray) -> float:
+    if np.ptp(scores) == 0 or np.ptp(similarities) == 0:
+        return 0.0  # a constant ranking carries no information about the windows
+    return float(scipy_stats.spearmanr(scores, similarities).statistic)
 
 
 def selector_choices(
     labelled: list[LabelledExample], selectors: dict[str, Selector], whole_kernels: list[np.ndarray] | None = None
 ) -> pd.DataFrame:
-    """Which window each selector picks on each example, and that window's kernel similarity.
+    """Which window each selector picks on each example, its kernel similarity, and how the
+    selector's scores rank the example's windows (Spearman correlation with the similarities).
 
-    ``selectors`` maps a display name to a selector; the oracle is added automatically,
+    ``selectors`` maps a display name to a selector; the best-similarity window is added,
     and the whole image too when ``whole_kernels`` is given. The ``window`` column holds
     the index of the window in the example's grid (-1 for the whole image).
     """
     rows = []
     for index, item in enumerate(labelled):
         blurry = item.example.blurry
-        named = dict(selectors)
-        named[ORACLE] = OracleSelector(item.similarities)
-        for name, selector in named.items():
-            scores = selector.score(blurry, item.windows)
+        for name, selector in selectors.items():
+            scores = np.asarray(selector.score(blurry, item.windows), dtype=np.float64)
             best = int(rank_windows(scores)[0])
             rows.append(
                 {
                     "example": index,
                     "selector": name,
                     "window": best,
-                    "score": float(scores[best]),
                     "similarity": float(item.similarities[best]),
+                    "rank correlation": _rank_correlation(scores, item.similarities),
                 }
             )
+        best = int(rank_windows(item.similarities)[0])
+        rows.append(
+            {
+                "example": index,
+                "selector": BEST_SIMILARITY,
+                "window": best,
+                "similarity": float(item.similarities[best]),
+                "rank correlation": 1.0,
+            }
+        )
         if whole_kernels is not None:
             rows.append(
                 {
                     "example": index,
                     "selector": WHOLE_IMAGE,
-                    "window": -1,
-                    "score": np.nan,
+                    "window": _WHOLE,
                     "similarity": kernel_similarity(item.example.kernel, whole_kernels[index]),
+                    "rank correlation": np.nan,
                 }
             )
     return pd.DataFrame(rows)
@@ -71,52 +162,140 @@ def selector_choices(
 def evaluate_choices(
     labelled: list[LabelledExample],
     choices: pd.DataFrame,
+    window_scores: pd.DataFrame,
     whole_kernels: list[np.ndarray] | None = None,
-    *,
-    progress: bool = True,
 ) -> pd.DataFrame:
-    """Deconvolve each example with each chosen kernel and score it (error ratio, PSNR, SSIM).
+    """Score each choice from :func:`score_windows`' table, and add the upper bound and the
+    expected chance level.
 
-    Returns ``choices`` with the columns ``image``, ``kernel``, ``error ratio``, ``PSNR``,
-    ``SSIM`` and ``PSNR (true kernel)`` added. A kernel chosen by several selectors is
-    deconvolved once.
+    Returns one row per (example, selector) with ``window``, ``similarity``, ``rank
+    correlation``, ``image``, ``kernel``, ``kernel size``, ``error ratio``, ``PSNR``,
+    ``SSIM``, ``PSNR (true kernel)`` and ``regret`` (error ratio over the upper bound's).
     """
-    choices = choices.reset_index(drop=True)
-    results = {}
-    for index in progress_bar(sorted(choices["example"].unique()), desc="scoring selectors", enabled=progress):
-        item = labelled[index]
-        example = item.example
-        restored, reference_sse = known_kernel_reference(example.blurry, example.sharp, example.kernel)
-        reference = score(restored, example.sharp, reference_sse)
-        scored = {}
-        for row in choices[choices["example"] == index].itertuples():
-            if row.window not in scored:
-                kernel = whole_kernels[index] if row.window < 0 else item.kernels[row.window]
-                scored[row.window] = score(
-                    deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp, reference_sse
+    per_window = window_scores.set_index(["example", "window"])
+    rows = []
+    for index in sorted(choices["example"].unique()):
+        windows = per_window.loc[index]
+        info = windows.iloc[0][["image", "kernel", "kernel size", "PSNR (true kernel)"]].to_dict()
+        best_ratio = float(windows["error ratio"].min())
+        for row in choices[choices["example"] == index].to_dict("records"):
+            if row["window"] == _WHOLE:
+                example = labelled[index].example
+                _, reference_sse = known_kernel_reference(example.blurry, example.sharp, example.kernel)
+                result = score(
+                    deconvolve_hyper_laplacian(example.blurry, whole_kernels[index]), example.sharp, reference_sse
                 )
-            result = scored[row.window]
-            results[row.Index] = {
-                "image": example.image_name,
-                "kernel": example.kernel_id,
-                "error ratio": result.error_ratio,
-                "PSNR": result.psnr,
-                "SSIM": result.ssim,
-                "PSNR (true kernel)": reference.psnr,
+                metrics = dict(zip(_METRICS, (result.error_ratio, result.psnr, result.ssim)))
+            else:
+                metrics = windows.loc[row["window"], list(_METRICS)].to_dict()
+            rows.append({**row, **info, **metrics})
+        upper = int(windows["error ratio"].idxmin())
+        rows.append(
+            {
+                "example": index,
+                "selector": UPPER_BOUND,
+                "window": upper,
+                "similarity": float(windows.loc[upper, "similarity"]),
+                "rank correlation": np.nan,
+                **info,
+                **windows.loc[upper, list(_METRICS)].to_dict(),
             }
-    return choices.join(pd.DataFrame.from_dict(results, orient="index"))
-
-
-def success_rates(evaluation: pd.DataFrame, thresholds=(1.5, 2, 2.5, 3, 4, 5)) -> pd.DataFrame:
-    """Share of images whose error ratio is at most each threshold, per selector (Fig. 8)."""
-    table = {
-        f"ER ≤ {t:g}": evaluation.groupby("selector", sort=False)["error ratio"].apply(
-            lambda ratios, t=t: float((ratios <= t).mean())
         )
-        for t in thresholds
-    }
-    frame = pd.DataFrame(table)
-    frame.insert(0, "mean ER", evaluation.groupby("selector", sort=False)["error ratio"].mean())
-    frame.insert(1, "mean PSNR", evaluation.groupby("selector", sort=False)["PSNR"].mean())
-    frame.insert(2, "mean similarity", evaluation.groupby("selector", sort=False)["similarity"].mean())
-    return frame
+        rows.append(
+            {
+                "example": index,
+                "selector": EXPECTED_CHANCE,
+                "window": _MEAN,
+                "similarity": float(windows["similarity"].mean()),
+                "rank correlation": 0.0,
+                **info,
+                **windows[list(_METRICS)].mean().to_dict(),
+                "regret": float((windows["error ratio"] / best_ratio).mean()),
+            }
+        )
+    evaluation = pd.DataFrame(rows)
+    best = evaluation[evaluation["selector"] == UPPER_BOUND].set_index("example")["error ratio"]
+    # chance's regret is the mean of the windows' regrets, already set; the others are one window's
+    evaluation["regret"] = evaluation["regret"].fillna(evaluation["error ratio"] / evaluation["example"].map(best))
+    return evaluation
+
+
+def success_rates(
+    evaluation: pd.DataFrame, window_scores: pd.DataFrame | None = None, thresholds=(1.5, 2, 2.5, 3, 4, 5)
+) -> pd.DataFrame:
+    """Share of images whose error ratio is at most each threshold, per selector (Fig. 8).
+
+    With ``window_scores``, the chance row is the exact expectation (the share of windows
+    at or below each threshold, averaged over images) rather than the share of images
+    whose *mean* error ratio is below it.
+    """
+    grouped = evaluation.groupby("selector", sort=False)
+    frame = pd.DataFrame(
+        {f"ER ≤ {t:g}": grouped["error ratio"].apply(lambda r, t=t: float((r <= t).mean())) for t in thresholds}
+    )
+    if window_scores is not None and EXPECTED_CHANCE in frame.index:
+        frame.loc[EXPECTED_CHANCE] = [chance_success_share(window_scores, t) for t in thresholds]
+    for position, column in enumerate(("error ratio", "regret", "PSNR", "similarity", "rank correlation")):
+        frame.insert(position, f"mean {column}", grouped[column].mean())
+    return frame.rename(columns={"mean error ratio": "mean ER"})
+
+
+def chance_success_share(window_scores: pd.DataFrame, threshold: float) -> float:
+    """Expected share of images at or below ``threshold`` when one window per image is drawn at random."""
+    return float(window_scores.groupby("example")["error ratio"].apply(lambda r: (r <= threshold).mean()).mean())
+
+
+def within_image_table(evaluation: pd.DataFrame, selectors=None, *, seed: int = 0) -> pd.DataFrame:
+    """Mean regret and rank correlation per selector with bootstrap 95 % CIs over test examples."""
+    rows = []
+    for name in selectors or evaluation["selector"].unique():
+        part = evaluation[evaluation["selector"] == name]
+        row = {"selector": name, "examples": len(part)}
+        for column in ("regret", "rank correlation"):
+            values = part[column].dropna().to_numpy()
+            if values.size:
+                low, high = bootstrap_mean_interval(values, seed=seed)
+                row.update({column: values.mean(), f"{column} CI low": low, f"{column} CI high": high})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def selector_claims(evaluation: pd.DataFrame, claims, *, metric: str = "regret", **columns) -> pd.DataFrame:
+    """Paired comparisons "A beats B" on ``metric`` (lower is better for regret and error ratio),
+    over the test examples both were scored on, with bootstrap CIs and verdicts.
+
+    ``claims`` is a list of ``(A, B)`` selector names.
+    """
+    lower_is_better = metric in ("regret", "error ratio")
+    table = evaluation.pivot_table(index="example", columns="selector", values=metric)
+    comparisons = [
+        paired_comparison(table[a], table[b], claim=f"{a} beats {b}", higher_is_better=not lower_is_better)
+        for a, b in claims
+    ]
+    return comparisons_table(comparisons, metric=metric, **columns)
+
+
+def kernel_size_confound(labelled: list[LabelledExample], threshold: float = 0.75) -> pd.DataFrame:
+    """Share of good windows per kernel size: where it swings with size, labels measure blur size too."""
+    rows = [
+        {"kernel size": item.example.kernel.shape[0], "windows": len(item.similarities), "good": int(good)}
+        for item in labelled
+        for good in [(item.similarities > threshold).sum()]
+    ]
+    table = pd.DataFrame(rows).groupby("kernel size", as_index=False).sum()
+    table["good share"] = table["good"] / table["windows"]
+    return table
+
+
+def size_only_auc(labelled: list[LabelledExample], threshold: float = 0.75) -> float:
+    """ROC-AUC of a 'classifier' that sees only the blur size (smaller kernel: more likely good).
+
+    Near the trained classifier's AUC, it says the labels can be predicted without looking
+    at which window of the image is better; it cannot pick a window (all of an image's
+    windows share one kernel size).
+    """
+    from .training import roc_auc
+
+    sizes = np.concatenate([np.full(len(i.similarities), -float(i.example.kernel.shape[0])) for i in labelled])
+    labels = np.concatenate([(i.similarities > threshold).astype(np.int64) for i in labelled])
+    return roc_auc(sizes, labels)

@@ -41,14 +41,33 @@ class LabelledExample:
     similarities: np.ndarray  # (N,), Hu & Yang similarity to the true kernel
 
     def labels(self, threshold: float = 0.75) -> np.ndarray:
-        """1 where the window's estimate is good (similarity above ``threshold``), else 0."""
+        """1 where the window's estimate is good (similarity above ``threshold``), else 0 (the paper's labels)."""
         return (self.similarities > threshold).astype(np.int64)
 
+    def per_image_labels(self) -> np.ndarray:
+        """1 for the better half of this image's windows (similarity above the image's median), else 0.
 
-def stack_labelled(labelled: list[LabelledExample], threshold: float = 0.75) -> tuple[np.ndarray, np.ndarray]:
+        Every image, whatever its blur size, then has as many good windows as bad ones, so
+        a classifier cannot earn its score by recognising blur size: an option beside the
+        paper's absolute labels, aimed at the within-image choice.
+        """
+        return (self.similarities > np.median(self.similarities)).astype(np.int64)
+
+
+#: window labellings: the paper's absolute threshold, or the better half of each image
+LABELLINGS = ("paper", "per-image")
+
+
+def stack_labelled(
+    labelled: list[LabelledExample], threshold: float = 0.75, labelling: str = "paper"
+) -> tuple[np.ndarray, np.ndarray]:
     """All windows ``(N, size, size)`` of the examples, in order, and their 0/1 labels ``(N,)``."""
+    if labelling not in LABELLINGS:
+        raise ValueError(f"unknown labelling {labelling!r}; use one of {', '.join(LABELLINGS)}")
     windows = np.concatenate([extract_windows(item.example.blurry, item.windows) for item in labelled])
-    labels = np.concatenate([item.labels(threshold) for item in labelled])
+    labels = np.concatenate(
+        [item.labels(threshold) if labelling == "paper" else item.per_image_labels() for item in labelled]
+    )
     return windows, labels
 
 

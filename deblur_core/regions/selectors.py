@@ -1,15 +1,18 @@
 """Window selectors: rank the windows of a blurry image by how well they suit blind kernel estimation.
 
 *Select Good Regions for Deblurring* (Yang, Wu & Sun) compares its CNN selector with
-three baselines, all implemented here, plus two references:
+three baselines, all implemented here, plus references:
 
 * :class:`CNNSelector`: the paper's classifier (:mod:`deblur_core.models.region_classifier`).
 * :class:`FergusSelector` (Fergus et al. 2006): high intensity variance, few saturated pixels.
 * :class:`XuJiaSelector` (Xu & Jia 2010): many *useful* edges according to the r-map.
 * :class:`GaborSelector` (Hu & Yang 2015): logistic regression on Gabor filter-bank features,
   trained on the same window labels as the CNN.
-* :class:`RandomSelector`: random scores (chance level).
-* :class:`OracleSelector`: the true kernel similarity of each window's estimate (the upper bound).
+* :class:`RandomSelector`: random scores, drawn afresh for every image (one draw of chance;
+  :mod:`deblur_core.regions.evaluation` also reports the *expected* chance level, the mean over windows).
+* :class:`BestSimilaritySelector`: the true kernel similarity of each window's estimate. It knows the
+  truth, yet it is not an upper bound on deblurring quality: similarity and error ratio can disagree
+  (:mod:`deblur_core.regions.evaluation` computes the true upper bound, the lowest error ratio).
 
 A selector has a ``name`` and a ``score(blurry, windows)`` method that returns one float per
 window, higher meaning better; :func:`select_window` runs one over a window grid and
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+import zlib
 from functools import cache
 from typing import Protocol
 
@@ -474,7 +478,23 @@ class GaborSelector:
 
 
 class RandomSelector:
-    """Chance level: uniform random scores, the same for the same seed and number of windows."""
+    """One draw of chance: uniform random scores, drawn independently for every image.
+
+    The generator is seeded by ``seed`` and a checksum of the image's pixels, so a
+    run is reproducible while two different images (even of the same size) get
+    independent draws.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> first, second = rng.random((2, 40, 40))
+    >>> windows = window_grid(first.shape, 20, 10)
+    >>> chance = RandomSelector(seed=0)
+    >>> bool(np.array_equal(chance.score(first, windows), chance.score(first, windows)))
+    True
+    >>> bool(np.array_equal(chance.score(first, windows), chance.score(second, windows)))
+    False
+    """
 
     name = "random"
 
@@ -486,11 +506,16 @@ class RandomSelector:
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
         image = _check_image(blurry)
         _window_arrays(windows, image.shape)
-        return np.random.default_rng([self.seed, len(windows)]).random(len(windows))
+        content = zlib.crc32(np.ascontiguousarray(image, dtype=np.float64).tobytes())
+        return np.random.default_rng([self.seed, content, len(windows)]).random(len(windows))
 
 
-class OracleSelector:
-    """The upper bound: scores are the kernel similarities actually reached from each window.
+class BestSimilaritySelector:
+    """The window whose estimate is most similar to the true kernel (it needs the truth).
+
+    This is what the paper's labels reward, but not an upper bound on the deblurred
+    result: a kernel can be similar in shape yet shifted or slightly too wide, and the
+    deconvolution's error ratio then prefers another window.
 
     Parameters
     ----------
@@ -499,11 +524,11 @@ class OracleSelector:
     Examples
     --------
     >>> image = np.random.default_rng(0).random((33, 41))
-    >>> select_window(image, OracleSelector([0.4, 0.9, 0.7]), size=33, stride=4)[:2]
+    >>> select_window(image, BestSimilaritySelector([0.4, 0.9, 0.7]), size=33, stride=4)[:2]
     (Window(x=4, y=0, size=33), 0.9)
     """
 
-    name = "oracle"
+    name = "best-similarity"
 
     def __init__(self, similarities):
         similarities = np.asarray(similarities, dtype=np.float64)
@@ -547,7 +572,8 @@ class CNNSelector:
 
 #: Selector classes by command-line name.
 SELECTORS = {
-    cls.name: cls for cls in (CNNSelector, FergusSelector, XuJiaSelector, GaborSelector, RandomSelector, OracleSelector)
+    cls.name: cls
+    for cls in (CNNSelector, FergusSelector, XuJiaSelector, GaborSelector, RandomSelector, BestSimilaritySelector)
 }
 
 
@@ -561,7 +587,7 @@ def make_selector(name: str, **options) -> Selector:
     >>> make_selector("sharpest")
     Traceback (most recent call last):
     ...
-    ValueError: unknown selector 'sharpest'; choose one of cnn, fergus, xujia, gabor, random, oracle
+    ValueError: unknown selector 'sharpest'; choose one of cnn, fergus, xujia, gabor, random, best-similarity
     """
     if name not in SELECTORS:
         raise ValueError(f"unknown selector {name!r}; choose one of {', '.join(SELECTORS)}")
