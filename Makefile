@@ -2,13 +2,14 @@
 # make test      : set up (once), check style (ruff) and run unit tests, doctests and every notebook (smoke profile)
 # make lint      : set up (once) and check style with ruff (lint and format; `make format` fixes what it can)
 # make lab       : set up (once) and open the notebooks in JupyterLab
+# make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-0.1
 PROFILE ?= quick
 
-.PHONY: setup reproduce test lint format lab clean-cache
+.PHONY: setup reproduce test lint format lab book clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,5 +39,10 @@ format: setup
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
+book: setup
+	$(BIN)/python docs/assemble.py build/book-src
+	$(BIN)/sphinx-build -q -b html build/book-src build/book
+	@echo "companion site: build/book/index.html"
+
 clean-cache:
-	rm -rf data/cache outputs
+	rm -rf data/cache outputs executed/smoke

@@ -1,6 +1,6 @@
 """Run every notebook with papermill under one profile (``make reproduce``).
 
-Executed copies go to ``outputs/<profile>/``; the notebooks themselves write their
+Executed copies go to ``executed/<profile>/`` (committed, except smoke's); the notebooks themselves write their
 figures and tables into ``figures/<profile>/``. Each notebook shows a bar of cells done
 (with the elapsed time), the notebook's own printed results and, every 30 s, the
 progress of its slow cells. A notebook that fails does not stop the others; the run
@@ -28,6 +28,8 @@ from .profiles import BUDGET_MINUTES, sections_with
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 FIGURE_DIR = ROOT / "figures"
+# executed copies, committed (except smoke's) so that readers see every output without running anything
+EXECUTED_DIR = ROOT / "executed"
 # notebook file -> profile section it reads (its profile_settings call)
 NOTEBOOK_SECTIONS = {
     "01_region_selection.ipynb": "regions",
@@ -53,15 +55,27 @@ def kernel_manager_class():
     return IPCKernelManager
 
 
+# a cell that only builds widgets finishes in seconds; an interactive display cell has hung (kernel idle,
+# no reply) about once in a few runs, so such cells get a time limit and the notebook one retry
+WIDGET_CELL_TIMEOUT_S = 300
+
+
+def cell_timeout(cell) -> int | None:
+    """nbclient's per-cell time limit: :data:`WIDGET_CELL_TIMEOUT_S` for widget cells, none for the others."""
+    return WIDGET_CELL_TIMEOUT_S if "widgets." in cell.source else None
+
+
 def code_cell_count(notebook: Path) -> int:
     return sum(cell["cell_type"] == "code" for cell in json.loads(notebook.read_text())["cells"])
 
 
-def run_all(profile: str, output_dir: Path | None = None) -> list[tuple[str, float, str]]:
-    """Execute each notebook; return (name, seconds, 'ok', 'skipped: ...' or the error) per notebook."""
+def run_all(profile: str, output_dir: Path | None = None, only: str | None = None) -> list[tuple[str, float, str]]:
+    """Execute each notebook (those whose name contains ``only``, if given); return (name, seconds,
+    'ok', 'skipped: ...' or the error) per notebook. A notebook whose widget cell times out is run once more
+    (its results are cached by then, so the retry is quick)."""
     import papermill
 
-    output_dir = output_dir or ROOT / "outputs" / profile
+    output_dir = output_dir or EXECUTED_DIR / profile
     output_dir.mkdir(parents=True, exist_ok=True)
     # the notebooks' own printed lines reach the terminal through papermill's logger
     logging.basicConfig(level=logging.INFO, format="    %(message)s", stream=sys.stdout)
@@ -71,6 +85,8 @@ def run_all(profile: str, output_dir: Path | None = None) -> list[tuple[str, flo
     defined = sections_with(profile)
     report = []
     for notebook in notebooks():
+        if only and only not in notebook.name:
+            continue
         section = NOTEBOOK_SECTIONS.get(notebook.name)
         if section is not None and section not in defined:
             report.append((notebook.name, 0.0, f"skipped: profile {profile!r} is not defined for {section} yet"))
@@ -78,20 +94,26 @@ def run_all(profile: str, output_dir: Path | None = None) -> list[tuple[str, flo
             continue
         print(f"\n{notebook.name} under the {profile!r} profile ({code_cell_count(notebook)} code cells)", flush=True)
         started = time.perf_counter()
-        status = "ok"
-        try:
-            papermill.execute_notebook(
-                str(notebook),
-                str(output_dir / notebook.name),
-                parameters={"PROFILE": profile},
-                cwd=str(NOTEBOOK_DIR),
-                progress_bar=True,
-                log_output=True,
-                kernel_name="python3",
-                **extra,
-            )
-        except Exception as error:  # report and go on with the other notebooks
-            status = f"FAILED: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+        for attempt in (1, 2):
+            status = "ok"
+            try:
+                papermill.execute_notebook(
+                    str(notebook),
+                    str(output_dir / notebook.name),
+                    parameters={"PROFILE": profile},
+                    cwd=str(NOTEBOOK_DIR),
+                    progress_bar=True,
+                    log_output=True,
+                    kernel_name="python3",
+                    timeout_func=cell_timeout,
+                    **extra,
+                )
+            except Exception as error:  # report and go on with the other notebooks
+                status = f"FAILED: {type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+                if attempt == 1 and "timed out" in str(error).lower():
+                    print(f"{notebook.name}: a widget cell timed out; running the notebook once more", flush=True)
+                    continue
+            break
         report.append((notebook.name, time.perf_counter() - started, status))
     return report
 
@@ -112,8 +134,8 @@ def summary(report, profile: str, output_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def main(profile: str) -> int:
-    output_dir = ROOT / "outputs" / profile
-    report = run_all(profile, output_dir)
+def main(profile: str, only: str | None = None) -> int:
+    output_dir = EXECUTED_DIR / profile
+    report = run_all(profile, output_dir, only)
     print(summary(report, profile, output_dir))
     return 0 if all(status == "ok" or status.startswith("skipped") for _, _, status in report) else 1
