@@ -27,7 +27,7 @@ from deblur_core.data.levin import crop_case, levin_like_benchmark, levin_like_s
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.kernels import kernel_similarity
 from deblur_core.profiles import profile_settings
-from deblur_core.selfdeblur import SelfDeblurConfig, run_selfdeblur
+from deblur_core.selfdeblur import SelfDeblurConfig, run_selfdeblur_on_case
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = profile_settings("selfdeblur", "quick")
@@ -71,11 +71,9 @@ def main() -> None:
             eval_every=QUICK["eval_every"],
             **settings,
         )
-        result = run_selfdeblur(
-            case.blurry,
+        result = run_selfdeblur_on_case(
+            case,
             config,
-            sharp=case.sharp,
-            true_kernel=case.kernel,
             cache_dir=ROOT / "data" / "cache" / "selfdeblur",
             description=name,
         )

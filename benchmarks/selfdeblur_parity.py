@@ -32,7 +32,7 @@ import pandas as pd
 from deblur_core.data.levin import levin_like_benchmark
 from deblur_core.device import cpu_model
 from deblur_core.profiles import profile_settings
-from deblur_core.selfdeblur import SelfDeblurConfig, run_selfdeblur
+from deblur_core.selfdeblur import SelfDeblurConfig, run_selfdeblur_on_case
 from deblur_core.stats import comparisons_table, paired_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,11 +74,9 @@ def main() -> None:
                         eval_every=50,
                         **overrides,
                     )
-                    result = run_selfdeblur(
-                        case.blurry,
+                    result = run_selfdeblur_on_case(
+                        case,
                         config,
-                        sharp=case.sharp,
-                        true_kernel=case.kernel,
                         cache_dir=ROOT / "data" / "cache" / "selfdeblur",
                         description=f"{name} im{case.image_id} k{case.kernel_id} s{seed} {iterations} it.",
                     )

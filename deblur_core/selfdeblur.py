@@ -416,3 +416,9 @@ def run_selfdeblur(
         if checkpoint is not None and checkpoint.exists():
             checkpoint.unlink()
     return result
+
+
+def run_selfdeblur_on_case(case, config: SelfDeblurConfig, **options) -> SelfDeblurResult:
+    """:func:`run_selfdeblur` on a benchmark case (:class:`~deblur_core.data.levin.BlurCase`), scored
+    against its sharp image and true kernel; ``options`` go to :func:`run_selfdeblur`."""
+    return run_selfdeblur(case.blurry, config, sharp=case.sharp, true_kernel=case.kernel, **options)

@@ -21,7 +21,7 @@ import pandas as pd
 from .evaluation import evaluate_blind_result, known_kernel_reference, score
 from .kernels import kernel_similarity
 from .progress import progress_bar
-from .selfdeblur import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur
+from .selfdeblur import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case
 from .stats import comparisons_table, paired_comparison
 
 VARIANTS = {
@@ -157,11 +157,9 @@ def run_sweep(
     bar = progress_bar(total=len(plan), desc="SelfDeblur sweep", enabled=progress)
     for method, case, seed, config in plan:
         bar.set_postfix_str(f"{method}, {case.name}, seed {seed}")
-        result = run_selfdeblur(
-            case.blurry,
+        result = run_selfdeblur_on_case(
+            case,
             config,
-            sharp=case.sharp,
-            true_kernel=case.kernel,
             cache_dir=cache_dir,
             progress=progress,
             description=f"{method} {case.name} s{seed}",
