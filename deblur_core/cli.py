@@ -5,7 +5,7 @@
     python -m deblur_core estimate-kernel BLURRY.png --kernel-size 27 [--window X,Y,W,H] [--out kernel.png]
     python -m deblur_core select-region BLURRY.png --selector cnn|fergus|xujia|gabor|random --size 228
         [--stride 20] [--checkpoint PATH]
-    python -m deblur_core jdrl-deblur BLURRY.png --checkpoint PATH [--out OUT.png]
+    python -m deblur_core jdrl-deblur BLURRY.png [--checkpoint PATH] [--out OUT.png]
     python -m deblur_core evaluate ESTIMATE.png SHARP.png
     python -m deblur_core reproduce [--profile quick]
 
@@ -124,20 +124,24 @@ def command_estimate_kernel(args) -> str:
     )
 
 
+def _weights_for(checkpoint: str | None, shipped_name: str) -> tuple[Path, str]:
+    """``--checkpoint`` if given, else the shipped weights ``shipped_name``; and a line saying which."""
+    if checkpoint:
+        return Path(checkpoint), f"weights {checkpoint}"
+    try:
+        path = weights.shipped_path(shipped_name)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    return path, weights.describe_shipped(shipped_name)
+
+
 def _selector_for(args):
     """The selector asked for, and where its weights came from (``None`` for selectors without weights)."""
     from .regions.selectors import CNNSelector, GaborSelector, make_selector
 
     if args.selector in ("cnn", "gabor"):
         name = "region_classifier.pt" if args.selector == "cnn" else "gabor_selector.npz"
-        if args.checkpoint:
-            path, source = Path(args.checkpoint), f"weights {args.checkpoint}"
-        else:
-            try:
-                path = weights.shipped_path(name)
-            except FileNotFoundError as error:
-                raise InputError(str(error)) from None
-            source = weights.describe_shipped(name)
+        path, source = _weights_for(args.checkpoint, name)
         if args.selector == "cnn":
             from .models.region_classifier import load_classifier
 
@@ -168,7 +172,8 @@ def command_jdrl_deblur(args) -> str:
     from .models.unet import load_unet
 
     image = read_colour(args.blurry)
-    model = load_unet(args.checkpoint)
+    path, source = _weights_for(args.checkpoint, "jdrl_unet.pt")
+    model = load_unet(path)
     if model.channels != image.shape[-1]:
         raise InputError(
             f"the network takes {model.channels} channels but {Path(args.blurry).name} has {image.shape[-1]}"
@@ -178,7 +183,7 @@ def command_jdrl_deblur(args) -> str:
     out = Path(args.out)
     storage.save_image(out, restored)
     return (
-        f"deblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) with {args.checkpoint} "
+        f"using {source}\ndeblurred {Path(args.blurry).name} ({image.shape[1]}x{image.shape[0]}) "
         f"in {time.perf_counter() - started:.2f} s -> {out}"
     )
 
@@ -251,7 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     jd = commands.add_parser("jdrl-deblur", help="defocus deblurring with a UNet trained by notebook 02")
     jd.add_argument("blurry", help="blurry image (RGB, or grey repeated to RGB)")
-    jd.add_argument("--checkpoint", required=True, help="UNet checkpoint saved by notebook 02 (runs/<profile>/)")
+    jd.add_argument(
+        "--checkpoint",
+        default=None,
+        help="UNet checkpoint saved by notebook 02 (runs/<profile>/jdrl_final_unet.pt); "
+        "default: the long profile's final UNet shipped in deblur_core/weights",
+    )
     jd.add_argument("--out", default="deblurred.png")
     jd.set_defaults(handler=command_jdrl_deblur)
 

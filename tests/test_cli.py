@@ -254,6 +254,23 @@ def test_jdrl_deblur_applies_a_checkpoint(blurry_png, capsys, tmp_path):
             capsys, "jdrl-deblur", blurry_png[kind], "--checkpoint", str(tmp_path / "unet.pt"), "--out", str(out)
         )
         assert code == 0 and out.exists() and "deblurred" in text
+        assert text.startswith(f"using weights {tmp_path / 'unet.pt'}")
     save_classifier(tmp_path / "cnn.pt", RegionClassifier(input_size=33, width=2, blocks=(1, 1, 1, 1)))
     code, text = run_joined(capsys, "jdrl-deblur", blurry_png["grey"], "--checkpoint", str(tmp_path / "cnn.pt"))
     assert code == 2 and "expected one of UNet" in text
+
+
+def test_jdrl_deblur_uses_the_shipped_unet_without_checkpoint(blurry_png, capsys, tmp_path):
+    out = tmp_path / "deblurred.png"
+    code, text = run_joined(capsys, "jdrl-deblur", blurry_png["rgb16"], "--out", str(out))
+    assert code == 0 and out.exists(), text
+    assert text.startswith("using shipped jdrl_unet.pt (trained by the long profile")
+
+
+def test_jdrl_deblur_says_how_to_get_weights_when_none_ship(blurry_png, capsys, tmp_path, monkeypatch):
+    from deblur_core import weights
+
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setattr(weights, "MANIFEST", tmp_path / "manifest.json")
+    code, text = run_joined(capsys, "jdrl-deblur", blurry_png["rgb16"])
+    assert code == 2 and "no shipped weights named 'jdrl_unet.pt'" in text and "02: JDRL UNet" in text

@@ -8,6 +8,8 @@ from deblur_core.jdrl.flow import (
     colour_wheel,
     estimate_flow,
     estimate_flow_batch,
+    flow_key,
+    flow_picture,
     flow_to_colour,
     mask_keep_fraction,
     warp,
@@ -203,3 +205,26 @@ def test_flow_colours_follow_the_middlebury_wheel():
     colour = flow_to_colour(flow)[0, :, 0]
     assert torch.allclose(colour[:, 0], torch.ones(3))  # zero flow: white
     assert torch.allclose(colour[:, 1], torch.tensor([1.0, 0.0, 0.0]))
+
+
+def test_flow_pictures_with_a_shared_scale_keep_magnitudes_comparable():
+    small = np.zeros((5, 5, 2), np.float32)
+    small[..., 0] = 0.25
+    large = small * 4  # 1 px
+    # normalised on their own, 0.25 px and 1 px look the same; with one scale they do not
+    np.testing.assert_allclose(flow_picture(small), flow_picture(large), atol=1e-6)
+    faint, strong = flow_picture(small, scale=1.0), flow_picture(large, scale=1.0)
+    assert faint.min() > strong.min() + 0.5  # the small flow stays close to white
+    np.testing.assert_allclose(flow_picture(large * 3, scale=1.0), strong, atol=1e-6)  # beyond the scale: saturated
+    with pytest.raises(ValueError, match="positive"):
+        flow_picture(small, scale=0)
+
+
+def test_flow_key_is_the_picture_of_the_flow_from_its_centre():
+    key = flow_key(scale=2.0, size=9)
+    assert key.shape == (9, 9, 3)
+    np.testing.assert_allclose(key[4, 4], 1.0)  # no flow at the centre: white
+    np.testing.assert_allclose(key[0, 0], 1.0)  # outside the disc: white
+    right = np.zeros((1, 1, 2), np.float32)
+    right[..., 0] = 2.0
+    np.testing.assert_allclose(key[4, 8], flow_picture(right, scale=2.0)[0, 0], atol=1e-6)

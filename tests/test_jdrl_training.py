@@ -88,3 +88,57 @@ def test_bad_training_input(pairs):
         train_jdrl(blurry, sharp[:1], VARIANTS["final"], JDRLConfig(**TINY), progress=False)
     with pytest.raises(ValueError, match="warmup"):
         JDRLConfig(**TINY, epochs=2, warmup_epochs=3)
+
+
+def test_variants_with_the_same_warm_up_share_it_and_match_training_it(pairs, tmp_path, monkeypatch):
+    blurry, sharp = pairs
+    config = JDRLConfig(**TINY, epochs=4, warmup_epochs=2)
+    first = train_jdrl(blurry, sharp, VARIANTS["final"], config, cache_dir=tmp_path, progress=False)
+    assert not first.warmup_reused
+    alone = train_jdrl(blurry, sharp, VARIANTS["#4 w/o reblurring"], config, progress=False)
+    warm_up_steps = []
+    real_step_loss = training.step_loss
+
+    def counting(*args, **kwargs):
+        warm_up_steps.append(args[-1] if len(args) == 7 else kwargs["warming_up"])
+        return real_step_loss(*args, **kwargs)
+
+    monkeypatch.setattr(training, "step_loss", counting)
+    shared = train_jdrl(blurry, sharp, VARIANTS["#4 w/o reblurring"], config, cache_dir=tmp_path, progress=False)
+    assert shared.warmup_reused and warm_up_steps and not any(warm_up_steps)  # no warm-up epoch ran again
+    np.testing.assert_allclose(shared.history["loss"], alone.history["loss"], rtol=1e-5)
+    # a variant whose warm-up loss differs trains its own
+    own = train_jdrl(blurry, sharp, VARIANTS["#3 w/o calibration mask"], config, cache_dir=tmp_path, progress=False)
+    assert not own.warmup_reused and any(warm_up_steps)
+
+
+def test_resuming_across_the_end_of_the_warm_up_gives_the_same_run(pairs, tmp_path):
+    blurry, sharp = pairs
+    config = JDRLConfig(**TINY, epochs=4, warmup_epochs=2)
+    fresh = train_jdrl(blurry, sharp, VARIANTS["final"], config, progress=False)
+    for epochs in (2, 3, 4):  # stop at the end of the warm-up, just after it, then finish
+        resumed = train_jdrl(
+            blurry,
+            sharp,
+            VARIANTS["final"],
+            JDRLConfig(**TINY, epochs=epochs, warmup_epochs=2),
+            cache_dir=tmp_path,
+            progress=False,
+        )
+    np.testing.assert_allclose(resumed.history["loss"], fresh.history["loss"], rtol=1e-5)
+    for a, b in zip(resumed.reblur.parameters(), fresh.reblur.parameters()):
+        torch.testing.assert_close(a, b)
+
+
+def test_residual_output_starts_from_the_input_and_trains(pairs):
+    blurry, sharp = pairs
+    config = JDRLConfig(**TINY, epochs=3, warmup_epochs=1, output="residual")
+    model, _ = build_networks(VARIANTS["final"], config)
+    model.eval()
+    batch = torch.as_tensor(blurry.transpose(0, 3, 1, 2).copy())
+    torch.testing.assert_close(model(batch), batch)
+    trained = train_jdrl(blurry, sharp, VARIANTS["final"], config, progress=False)
+    assert trained.model.output == "residual"
+    assert not torch.equal(trained.model(batch), batch)
+    with pytest.raises(ValueError, match="output must be"):
+        JDRLConfig(**TINY, output="tanh")

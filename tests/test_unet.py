@@ -1,6 +1,7 @@
+import pytest
 import torch
 
-from deblur_core.models.unet import UNet
+from deblur_core.models.unet import UNet, load_unet, save_unet
 
 
 def test_any_size_in_same_size_out_in_unit_range():
@@ -45,10 +46,7 @@ def test_a_few_steps_lower_the_loss():
 
 
 def test_save_and_load_round_trip(tmp_path):
-    import pytest
-
     from deblur_core.models.region_classifier import RegionClassifier, save_classifier
-    from deblur_core.models.unet import load_unet, save_unet
 
     torch.manual_seed(0)
     net = UNet(width=3).eval()
@@ -62,3 +60,18 @@ def test_save_and_load_round_trip(tmp_path):
     with pytest.raises(ValueError, match="pass config=dict"):
         load_unet(tmp_path / "bare.pt")
     assert torch.equal(load_unet(tmp_path / "bare.pt", config={"width": 3})(x), net(x))
+
+
+def test_residual_output_is_the_identity_until_trained_and_round_trips(tmp_path):
+    net = UNet(width=2, output="residual").eval()
+    x = torch.rand(2, 3, 19, 23)
+    torch.testing.assert_close(net(x), x)
+    with torch.no_grad():
+        net.head.bias.fill_(2.0)  # pushes every pixel past 1: clipped in eval mode, not while training
+    assert net(x).max() <= 1 and net.train()(x).min() > 1
+    path = save_unet(tmp_path / "residual.pt", net.eval())
+    loaded = load_unet(path)
+    assert loaded.output == "residual"
+    torch.testing.assert_close(loaded(x), net(x))
+    with pytest.raises(ValueError, match="output must be"):
+        UNet(width=2, output="tanh")

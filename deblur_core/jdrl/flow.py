@@ -215,20 +215,27 @@ def colour_wheel() -> np.ndarray:
     return np.array(colours)
 
 
-def flow_to_colour(flow: torch.Tensor) -> torch.Tensor:
+def flow_to_colour(flow: torch.Tensor, scale: float | None = None) -> torch.Tensor:
     """Middlebury picture of a ``(B, 2, H, W)`` flow: ``(B, 3, H, W)`` RGB in [0, 1].
 
     Hue follows the flow's direction on the colour wheel; saturation grows with the
-    magnitude normalised by the image's largest magnitude (zero flow is white, the
-    largest flow fully saturated). Each image is normalised on its own.
+    magnitude divided by ``scale`` px (zero flow is white, ``scale`` and beyond fully
+    saturated). Without ``scale`` each image is normalised by its own largest magnitude,
+    which makes 0.2 px look as strong as 2 px: pictures that are compared need one
+    shared ``scale`` (and :func:`flow_key` to read it).
     """
     _check_batch(flow, "flow")
+    if scale is not None and not scale > 0:
+        raise ValueError(f"scale must be a positive number of pixels, got {scale}")
     wheel = torch.as_tensor(colour_wheel(), dtype=flow.dtype, device=flow.device)
     count = wheel.shape[0]
     u, v = flow[:, 0], flow[:, 1]
     radius = torch.sqrt(u * u + v * v)
-    largest = radius.flatten(1).amax(dim=1).clamp_min(torch.finfo(flow.dtype).eps)
-    radius = radius / largest[:, None, None]
+    if scale is None:
+        largest = radius.flatten(1).amax(dim=1).clamp_min(torch.finfo(flow.dtype).eps)
+    else:
+        largest = torch.full((flow.shape[0],), float(scale), dtype=flow.dtype, device=flow.device)
+    radius = (radius / largest[:, None, None]).clamp(max=1)
     # angle in (-1, 1]: pointing left (-x) is the wheel's start, red
     angle = torch.atan2(-v, -u) / torch.pi
     position = (angle + 1) / 2 * (count - 1)
@@ -240,9 +247,22 @@ def flow_to_colour(flow: torch.Tensor) -> torch.Tensor:
     return colour.permute(0, 3, 1, 2)
 
 
-def flow_picture(flow: np.ndarray) -> np.ndarray:
+def flow_picture(flow: np.ndarray, scale: float | None = None) -> np.ndarray:
     """:func:`flow_to_colour` of one NumPy flow ``(H, W, 2)``: an RGB picture ``(H, W, 3)`` in [0, 1]."""
-    return tensor_to_images(flow_to_colour(images_to_tensor(flow)))[0]
+    return tensor_to_images(flow_to_colour(images_to_tensor(flow), scale))[0]
+
+
+def flow_key(scale: float, size: int = 65) -> np.ndarray:
+    """The colour key of :func:`flow_to_colour` with ``scale``: each pixel of a ``size`` square is
+    coloured as the flow from the centre to it, the square's half-side being ``scale`` px.
+    Outside the inscribed disc it is white."""
+    if size < 3:
+        raise ValueError(f"size must be at least 3 px, got {size}")
+    axis = np.linspace(-scale, scale, size)
+    u, v = np.meshgrid(axis, axis)
+    key = flow_picture(np.stack([u, v], axis=-1).astype(np.float32), scale)
+    key[np.hypot(u, v) > scale] = 1.0
+    return key
 
 
 def _grey(rgb: torch.Tensor) -> torch.Tensor:

@@ -22,7 +22,8 @@ flow direction, ``I_S`` onto ``I_hat``, kept) as #2 and also offer the supplemen
 (no flow at all, reblurring kept) as ``"#2 (supplement)"``.
 
 Runs are cached by configuration, variant and data; a checkpoint after every epoch
-(state dicts) makes them resumable.
+(state dicts) makes them resumable, and variants whose warm-up is identical (``final``,
+#4, #5, #6) share one warm-up checkpoint instead of each training it.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ import torch
 
 from .. import storage
 from ..device import seed_everything, select_device
+from ..models.unet import OUTPUTS as UNET_OUTPUTS
 from ..models.unet import UNet
 from ..progress import progress_bar
 from .losses import adaptive_deblurring_loss, charbonnier, reblurring_loss, total_loss
 from .reblurring import ReblurModule
 from .tensors import images_to_tensor
 
-ALGORITHM_VERSION = 1
+ALGORITHM_VERSION = 2  # 2: the reblurring module draws from its own seed (shared warm-ups)
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,15 @@ class JDRLConfig:
     batch_size: int = 1
     reduction: str = "pixel"
     seed: int = 0
+    output: str = "sigmoid"  # the paper's; "residual": x + F(x) (see deblur_core.models.unet)
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16:
             raise ValueError("epochs and batch_size must be positive and crop at least 16 px")
         if not 0 <= self.warmup_epochs <= self.epochs:
             raise ValueError(f"warmup_epochs must lie in 0..epochs, got {self.warmup_epochs}")
+        if self.output not in UNET_OUTPUTS:
+            raise ValueError(f"output must be one of {UNET_OUTPUTS}, got {self.output!r}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -107,6 +112,7 @@ class JDRLResult:
     reblur: ReblurModule | None
     history: pd.DataFrame
     from_cache: bool
+    warmup_reused: bool = False
 
 
 def _check_pairs(blurry: np.ndarray, sharp: np.ndarray, crop: int) -> None:
@@ -120,6 +126,13 @@ def _check_pairs(blurry: np.ndarray, sharp: np.ndarray, crop: int) -> None:
         raise ValueError("training images contain NaN or infinite values")
 
 
+def _digest(identity: dict, blurry: np.ndarray, sharp: np.ndarray) -> str:
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
+    for array in (blurry, sharp):
+        digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
+    return digest.hexdigest()[:16]
+
+
 def run_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig) -> str:
     """Hash of the version, variant, configuration and data.
 
@@ -127,25 +140,50 @@ def run_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config:
     """
     identity = {"version": ALGORITHM_VERSION, "variant": dataclasses.asdict(variant), **config.to_dict()}
     del identity["epochs"]
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    for array in (blurry, sharp):
-        digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
-    return digest.hexdigest()[:16]
+    return _digest(identity, blurry, sharp)
+
+
+def warmup_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig) -> str:
+    """Hash of what the warm-up depends on: variants that differ only after it share one.
+
+    The warm-up uses neither the reblurring module nor ``alpha``, so ``final``, #4, #5
+    and #6 begin identically; #1, #2 and #3 change the deblurring loss and get their own.
+    """
+    identity = {
+        "version": ALGORITHM_VERSION,
+        "warm-up of": {part: getattr(variant, part) for part in _WARMUP_PARTS},
+        **{k: v for k, v in config.to_dict().items() if k not in _NOT_IN_WARMUP},
+    }
+    return _digest(identity, blurry, sharp)
+
+
+_WARMUP_PARTS = ("deform", "bidirectional", "mask")
+_NOT_IN_WARMUP = ("epochs", "alpha", "levels", "reblur_width")
 
 
 def build_networks(variant: JDRLVariant, config: JDRLConfig) -> tuple[UNet, ReblurModule | None]:
-    model = UNet(width=config.width)
-    reblur = (
-        ReblurModule(
+    """The UNet, and the reblurring module if ``variant`` has one.
+
+    The reblurring module draws its initial weights from its own seed, so the UNet's
+    initialisation and dropout draw the same numbers whichever variant is trained: that
+    is what lets variants share one warm-up.
+    """
+    torch.manual_seed(config.seed)
+    model = UNet(width=config.width, output=config.output)
+    if not variant.reblur:
+        return model, None
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed + REBLUR_SEED_OFFSET)
+        reblur = ReblurModule(
             levels=config.levels,
             width=config.reblur_width,
             isotropic=variant.isotropic,
             weight_prediction=variant.weight_prediction,
         )
-        if variant.reblur
-        else None
-    )
     return model, reblur
+
+
+REBLUR_SEED_OFFSET = 7919
 
 
 def step_loss(
@@ -201,6 +239,27 @@ def _random_crops(blurry, sharp, size, generator: np.random.Generator):
     return crop(blurry), crop(sharp)
 
 
+def _attach_reblur(optimiser: torch.optim.Optimizer, reblur: ReblurModule, config: JDRLConfig) -> None:
+    """Give the reblurring module its own Adam group, at the UNet's current (possibly halved) rate.
+
+    It joins after the warm-up, where it gets its first gradient; before that Adam would
+    skip it anyway, so this is the same training as holding it from the start.
+    """
+    optimiser.add_param_group(
+        {"params": list(reblur.parameters()), "lr": optimiser.param_groups[0]["lr"], "initial_lr": config.learning_rate}
+    )
+
+
+def _load_state(path: Path, config: JDRLConfig) -> dict:
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state["epoch"] > config.epochs:
+        raise ValueError(
+            f"the cached run in {path.parent} has {state['epoch']} epochs, more than the "
+            f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
+        )
+    return state
+
+
 def train_jdrl(
     blurry: np.ndarray,
     sharp: np.ndarray,
@@ -216,6 +275,11 @@ def train_jdrl(
     ``history`` has one row per epoch: mean ``loss``, ``deblurring``, ``reblurring``
     (NaN while warming up or without reblurring), ``mask_keep`` (share of pixels the
     calibration masks keep) and ``warm_up``.
+
+    With a ``cache_dir``, every epoch ends with a checkpoint of the run, and the end of
+    the warm-up also with one under ``warm-up/`` (:func:`warmup_key`): a variant whose
+    warm-up is the same as an earlier run's starts from it instead of training it again
+    (``warmup_reused`` in the result).
     """
     blurry, sharp = np.asarray(blurry, dtype=np.float32), np.asarray(sharp, dtype=np.float32)
     _check_pairs(blurry, sharp, config.crop)
@@ -223,27 +287,30 @@ def train_jdrl(
     seed_everything(config.seed)
     model, reblur = build_networks(variant, config)
     model.to(device)
-    parameters = list(model.parameters())
     if reblur is not None:
         reblur.to(device)
-        parameters += list(reblur.parameters())
-    optimiser = torch.optim.Adam(parameters, lr=config.learning_rate)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every, gamma=0.5)
     rng = np.random.default_rng(config.seed)
     history: list[dict] = []
-    checkpoint = (
-        None if cache_dir is None else Path(cache_dir) / run_key(blurry, sharp, variant, config) / "checkpoint.pt"
-    )
-    if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        if state["epoch"] > config.epochs:
-            raise ValueError(
-                f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
-                f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
+    checkpoint = warmup_checkpoint = None
+    if cache_dir is not None:
+        checkpoint = Path(cache_dir) / run_key(blurry, sharp, variant, config) / "checkpoint.pt"
+        if config.warmup_epochs > 0:
+            warmup_checkpoint = (
+                Path(cache_dir) / "warm-up" / warmup_key(blurry, sharp, variant, config) / "checkpoint.pt"
             )
+    state, warmup_reused = None, False
+    if checkpoint is not None and checkpoint.exists():
+        state = _load_state(checkpoint, config)
+    elif warmup_checkpoint is not None and warmup_checkpoint.exists():
+        state, warmup_reused = _load_state(warmup_checkpoint, config), True
+    if state is not None:
         model.load_state_dict(state["model"])
-        if reblur is not None:
+        if reblur is not None and state["reblur"] is not None:
             reblur.load_state_dict(state["reblur"])
+        if reblur is not None and state["epoch"] > config.warmup_epochs:
+            _attach_reblur(optimiser, reblur, config)
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["rng"]
@@ -254,6 +321,8 @@ def train_jdrl(
     bar = progress_bar(total=config.epochs, initial=len(history), desc=description, enabled=progress)
     for epoch in range(len(history) + 1, config.epochs + 1):
         warming_up = epoch <= config.warmup_epochs
+        if reblur is not None and epoch == config.warmup_epochs + 1:
+            _attach_reblur(optimiser, reblur, config)
         model.train()
         if reblur is not None:
             reblur.train()
@@ -279,23 +348,23 @@ def train_jdrl(
         summary = pd.DataFrame(records).mean(numeric_only=True).to_dict()
         history.append({"epoch": epoch, "warm_up": warming_up, **summary})
         if checkpoint is not None:
-            storage.save_torch(
-                checkpoint,
-                {
-                    "epoch": epoch,
-                    "model": model.state_dict(),
-                    "reblur": None if reblur is None else reblur.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": rng.bit_generator.state,
-                    "torch_rng": torch.get_rng_state(),
-                    "history": history,
-                },
-            )
+            state = {
+                "epoch": epoch,
+                "model": model.state_dict(),
+                "reblur": None if reblur is None or warming_up else reblur.state_dict(),
+                "optimiser": optimiser.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "history": history,
+            }
+            storage.save_torch(checkpoint, state)
+            if epoch == config.warmup_epochs and warmup_checkpoint is not None and not warmup_checkpoint.exists():
+                storage.save_torch(warmup_checkpoint, state)
         bar.set_postfix(loss=f"{summary['loss']:.4f}")
         bar.update(1)
     bar.close()
     model.eval()
     if reblur is not None:
         reblur.eval()
-    return JDRLResult(model, reblur, pd.DataFrame(history), from_cache)
+    return JDRLResult(model, reblur, pd.DataFrame(history), from_cache, warmup_reused)

@@ -5,8 +5,12 @@ are ``width x (1, 2, 4, 8, 16)`` (the paper's ``width = 64``: 64 ... 1024). Drop
 (p = 0.4) follows the two deepest encoder levels. The decoder upsamples by 2
 (bilinear), convolves to half the channels, concatenates the skip connection and
 applies two 3 x 3 convolutions with ReLU; a final 3 x 3 convolution and a sigmoid give
-the image. Inputs of any size work: they are reflect-padded to a multiple of 16 and the
-output is cropped back.
+the image (``output="sigmoid"``, the paper's). ``output="residual"`` instead adds the final
+convolution to the blurry input, ``x + F(x)``, with that convolution initialised to zero:
+the untrained network returns its input, so a short CPU budget starts from the input's
+score instead of from a grey image. Outputs are clipped to [0, 1] in eval mode only
+(clipping while training would stop the gradient at saturated pixels). Inputs of any size
+work: they are reflect-padded to a multiple of 16 and the output is cropped back.
 
 Examples
 --------
@@ -30,6 +34,7 @@ from . import checkpoints
 LEVELS = 4
 DROPOUT = 0.4
 ARCHITECTURE = "UNet"
+OUTPUTS = ("sigmoid", "residual")
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -55,11 +60,13 @@ class _Up(nn.Module):
 class UNet(nn.Module):
     """JDRL's baseline deblurring network F: blurry (B, C, H, W) in [0, 1] -> deblurred, same shape."""
 
-    def __init__(self, channels: int = 3, width: int = 64, dropout: float = DROPOUT):
+    def __init__(self, channels: int = 3, width: int = 64, dropout: float = DROPOUT, output: str = "sigmoid"):
         super().__init__()
-        self.channels, self.width = channels, width
+        self.channels, self.width, self.output = channels, width, output
         if width < 1 or channels < 1:
             raise ValueError(f"width and channels must be positive, got width={width}, channels={channels}")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
         widths = [width * 2**level for level in range(LEVELS + 1)]
         self.encoder = nn.ModuleList(
             [_double_conv(channels, widths[0])] + [_double_conv(widths[i], widths[i + 1]) for i in range(LEVELS)]
@@ -67,6 +74,9 @@ class UNet(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.decoder = nn.ModuleList([_Up(widths[i + 1], widths[i]) for i in reversed(range(LEVELS))])
         self.head = nn.Conv2d(widths[0], channels, 3, padding=1)
+        if output == "residual":
+            nn.init.zeros_(self.head.weight)
+            nn.init.zeros_(self.head.bias)
 
     def forward(self, blurry: torch.Tensor) -> torch.Tensor:
         height, width = blurry.shape[-2:]
@@ -86,12 +96,17 @@ class UNet(nn.Module):
         x = skips.pop()
         for up in self.decoder:
             x = up(x, skips.pop())
-        return torch.sigmoid(self.head(x))[..., :height, :width]
+        head = self.head(x)[..., :height, :width]
+        if self.output == "sigmoid":
+            return torch.sigmoid(head)
+        restored = blurry + head
+        return restored if self.training else restored.clamp(0, 1)
 
 
 def save_unet(path, model: UNet) -> Path:
-    """Save a trained deblurring UNet (state dict, channels and width) for :func:`load_unet`."""
-    return checkpoints.save_checkpoint(path, model, ARCHITECTURE, {"channels": model.channels, "width": model.width})
+    """Save a trained deblurring UNet (state dict, channels, width and output) for :func:`load_unet`."""
+    config = {"channels": model.channels, "width": model.width, "output": model.output}
+    return checkpoints.save_checkpoint(path, model, ARCHITECTURE, config)
 
 
 def load_unet(path, device=None, *, config: Mapping | None = None) -> UNet:

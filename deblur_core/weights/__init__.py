@@ -1,8 +1,9 @@
 """Weights that ship inside the package, so that the command-line tools work on a fresh clone.
 
-Notebook 01 trains the region classifier and fits the Gabor selector; run under the
-``long`` (or ``paper``) profile it also replaces the files here and records in
-``manifest.json`` which profile produced them, when, and how they scored. Nothing is
+Notebook 01 trains the region classifier and fits the Gabor selector, notebook 02 the
+JDRL deblurring UNet; run under the ``long`` (or ``paper``) profile they also replace
+their files here and record in ``manifest.json`` which profile produced them, when,
+and how they scored. Nothing is
 downloaded: the files are small and committed with the code.
 """
 
@@ -32,8 +33,8 @@ def shipped_path(name: str) -> Path:
     if not path.is_file() or name not in manifest():
         shipped = ", ".join(sorted(manifest())) or "none"
         raise FileNotFoundError(
-            f"no shipped weights named {name!r} (shipped: {shipped}); run notebook 01 under the long "
-            "profile to produce them, or pass --checkpoint"
+            f"no shipped weights named {name!r} (shipped: {shipped}); run the notebook that trains them "
+            "under the long profile (01: region selectors, 02: JDRL UNet), or pass --checkpoint"
         )
     return path
 

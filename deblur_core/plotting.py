@@ -1,0 +1,82 @@
+"""Small figure helpers shared by the notebooks, so that their cells hold one idea each.
+
+Every helper draws on a Matplotlib ``Axes`` the caller made; saving is
+:func:`deblur_core.storage.save_figure`'s job.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import matplotlib.pyplot as plt
+>>> import numpy as np
+>>> fig, ax = plt.subplots()
+>>> show_image(ax, np.zeros((8, 8, 3)), "black")
+>>> ax.get_title()
+'black'
+>>> plt.close(fig)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Rectangle
+
+
+def show_image(ax, image: np.ndarray, title: str | None = None, fontsize: int = 9) -> None:
+    """An image in [0, 1] (clipped; grey if 2-D) without axes."""
+    image = np.clip(image, 0, 1)
+    ax.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize)
+
+
+def show_mask(ax, mask: np.ndarray, title: str, fontsize: int = 9) -> None:
+    """A {0, 1} mask framed, with its keep share in the title: an all-white mask reads as "keeps
+    everything", not as a missing panel."""
+    mask = np.asarray(mask, dtype=float)
+    ax.imshow(mask, cmap="gray", vmin=0, vmax=1)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color("black")
+        spine.set_linewidth(1.2)
+    ax.set_title(f"{title}\nkeeps {mask.mean():.0%} of pixels", fontsize=fontsize)
+
+
+def crop_box(image: np.ndarray, box: tuple[int, int, int]) -> np.ndarray:
+    """The square ``box = (top, left, size)`` of an image."""
+    top, left, size = box
+    if top < 0 or left < 0 or top + size > image.shape[0] or left + size > image.shape[1]:
+        raise ValueError(f"box {box} does not fit an image of {image.shape[:2]}")
+    return image[top : top + size, left : left + size]
+
+
+def mark_box(ax, box: tuple[int, int, int], colour: str = "yellow") -> None:
+    """Outline the square ``box = (top, left, size)`` on an image already drawn in ``ax``."""
+    top, left, size = box
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, edgecolor=colour, linewidth=1.5))
+
+
+def busiest_box(image: np.ndarray, size: int, border: int = 0) -> tuple[int, int, int]:
+    """The ``size`` square (top, left, size) with the most gradient energy, ``border`` px from the edges:
+    where a deformation or a blur is easiest to see."""
+    grey = np.asarray(image, dtype=float)
+    grey = grey.mean(-1) if grey.ndim == 3 else grey
+    energy = np.hypot(*np.gradient(grey))
+    height, width = grey.shape
+    if size + 2 * border > min(height, width):
+        raise ValueError(f"a {size} px box with a {border} px border does not fit {height} x {width}")
+    integral = np.pad(energy.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    sums = integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size] + integral[:-size, :-size]
+    inner = sums[border : height - size - border + 1, border : width - size - border + 1]
+    top, left = np.unravel_index(np.argmax(inner), inner.shape)
+    return int(top + border), int(left + border), size
+
+
+def integer_epochs(ax) -> None:
+    """Whole-number ticks on the x axis (epochs)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -1,0 +1,31 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from deblur_core.plotting import busiest_box, crop_box, show_mask  # noqa: E402
+
+
+def test_busiest_box_finds_the_textured_square_inside_the_border():
+    image = np.zeros((41, 43))
+    image[20:30, 5:15] = np.random.default_rng(0).random((10, 10))
+    top, left, size = busiest_box(image, size=10, border=3)
+    assert abs(top - 20) <= 1 and abs(left - 5) <= 1 and size == 10
+    assert crop_box(image, (top, left, size)).shape == (10, 10)
+    assert busiest_box(image, size=10, border=8)[1] >= 8  # the border is respected
+    with pytest.raises(ValueError, match="does not fit"):
+        busiest_box(image, size=40, border=2)
+    with pytest.raises(ValueError, match="does not fit"):
+        crop_box(image, (35, 0, 10))
+
+
+def test_masks_are_framed_and_say_what_they_keep():
+    fig, ax = plt.subplots()
+    mask = np.ones((9, 9))
+    mask[:3] = 0
+    show_mask(ax, mask, "magnitude rule")
+    assert ax.get_title().endswith("keeps 67% of pixels")
+    assert all(spine.get_visible() for spine in ax.spines.values())
+    plt.close(fig)
