@@ -50,15 +50,19 @@ def test_makefile_pins_torch():
 def test_shipped_weights_are_small_load_on_cpu_and_are_package_data():
     from deblur_core import weights
     from deblur_core.models.region_classifier import load_classifier
+    from deblur_core.models.unet import load_unet
     from deblur_core.regions.selectors import GaborSelector
 
     shipped = weights.manifest()
-    assert set(shipped) == {"region_classifier.pt", "gabor_selector.npz"}
+    assert set(shipped) == {"region_classifier.pt", "gabor_selector.npz", "jdrl_unet.pt"}
     for name, info in shipped.items():
         assert info["profile"] in weights.SHIPPING_PROFILES
-        assert weights.shipped_path(name).stat().st_size < 8_000_000  # the long classifier is 5.4 MB
+        # the long classifier is 5.4 MB, the long JDRL UNet (16 wide) 8.7 MB
+        assert weights.shipped_path(name).stat().st_size < 10_000_000
     model = load_classifier(weights.shipped_path("region_classifier.pt"), device="cpu")
     assert next(model.parameters()).device.type == "cpu"
+    unet = load_unet(weights.shipped_path("jdrl_unet.pt"), device="cpu")
+    assert unet.output == "residual" and next(unet.parameters()).device.type == "cpu"
     with np.load(weights.shipped_path("gabor_selector.npz")) as state:
         assert GaborSelector.from_state_dict(dict(state)).fitted
     package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
