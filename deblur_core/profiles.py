@@ -47,6 +47,26 @@ _REGION_SPLIT = {
     "test_images": ("camera", "chelsea"),
 }
 
+_JDRL_QUICK = {
+    "size": 112,
+    "crop": 80,
+    "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
+    "test_scenes": ("chelsea",),
+    "pairs_per_scene": 10,
+    "test_pairs": 8,
+    "max_radius": 7,
+    "epochs": 24,
+    "warmup_epochs": 4,
+    "learning_rate": 1e-4,
+    "halve_every": 12,
+    "width": 16,
+    "reblur_width": 16,
+    "batch_size": 4,
+    "output": "residual",
+    "seed": 0,
+    "seeds": (0,),
+}
+
 _SETTINGS = {
     "selfdeblur": {
         # Table 1 / Table 2 on the Levin benchmark (SelfDeblur, Sec. 4.1)
@@ -213,44 +233,12 @@ _SETTINGS = {
         },
         "long": {
             # quick's training, three seeds per variant and twice the test pairs: 8 variants x 3 seeds,
-            # about 45 minutes on 2 cores (variant #5's unconstrained kernels take about half)
-            "size": 112,
-            "crop": 80,
-            "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",),
-            "pairs_per_scene": 10,
+            # about 25 minutes of training on 2 cores (variant #5's unconstrained kernels take about half)
+            **_JDRL_QUICK,
             "test_pairs": 16,
-            "max_radius": 7,
-            "epochs": 24,
-            "warmup_epochs": 4,
-            "learning_rate": 1e-4,
-            "halve_every": 12,
-            "width": 16,
-            "reblur_width": 16,
-            "batch_size": 4,
-            "output": "residual",
-            "seed": 0,
             "seeds": (0, 1, 2),
         },
-        "quick": {
-            "size": 112,
-            "crop": 80,
-            "train_scenes": ("astronaut", "coffee", "rocket", "motorcycle"),
-            "test_scenes": ("chelsea",),
-            "pairs_per_scene": 10,
-            "test_pairs": 8,
-            "max_radius": 7,
-            "epochs": 24,
-            "warmup_epochs": 4,
-            "learning_rate": 1e-4,
-            "halve_every": 12,
-            "width": 16,
-            "reblur_width": 16,
-            "batch_size": 4,
-            "output": "residual",
-            "seed": 0,
-            "seeds": (0,),
-        },
+        "quick": _JDRL_QUICK,
         "smoke": {
             "size": 48,
             "crop": 40,
