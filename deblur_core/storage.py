@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .tables import formatted
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike):
@@ -94,23 +96,19 @@ def save_figure(fig, stem, formats=("png", "pdf"), dpi: int = 150) -> list[Path]
     return paths
 
 
-def save_table(frame, stem, float_format: str = "{:.4f}") -> list[Path]:
-    """Save a pandas table as ``stem.csv`` and ``stem.md`` (Markdown, for the README)."""
+def save_table(frame, stem) -> list[Path]:
+    """Save a pandas table as ``stem.csv`` (full precision) and ``stem.md`` (rounded for reading, see
+    :mod:`deblur_core.tables`)."""
     csv_path, md_path = Path(f"{stem}.csv"), Path(f"{stem}.md")
     write_text(csv_path, frame.to_csv(index=False))
-    write_text(md_path, markdown_table(frame, float_format) + "\n")
+    write_text(md_path, markdown_table(frame) + "\n")
     return [csv_path, md_path]
 
 
-def markdown_table(frame, float_format: str = "{:.4f}") -> str:
-    """A pipe table without the optional ``tabulate`` dependency."""
-
-    def cell(value):
-        if isinstance(value, float):
-            return "–" if np.isnan(value) else float_format.format(value)
-        return str(value)
-
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+def markdown_table(frame) -> str:
+    """A pipe table without the optional ``tabulate`` dependency, rounded by the companion's convention."""
+    text = formatted(frame)
+    header = "| " + " | ".join(str(c) for c in text.columns) + " |"
+    rule = "|" + "|".join("---" for _ in text.columns) + "|"
+    rows = ["| " + " | ".join(row) + " |" for row in text.itertuples(index=False)]
     return "\n".join([header, rule, *rows])

@@ -27,7 +27,7 @@ def test_save_table_and_figure(tmp_path):
 
     frame = pd.DataFrame({"method": ["a"], "PSNR": [30.12346], "missing": [np.nan]})
     csv, md = storage.save_table(frame, tmp_path / "t")
-    assert "30.1235" in md.read_text() and "–" in md.read_text()
+    assert "| a | 30.12 | – |" in md.read_text()
     assert pd.read_csv(csv)["PSNR"][0] == pytest.approx(30.12346)
     fig, _ = plt.subplots()
     paths = storage.save_figure(fig, tmp_path / "f")

@@ -1,0 +1,114 @@
+"""Rounding result tables to what the measurement supports (companion-wide convention).
+
+A PSNR is read to two decimals (0.01 dB is already below any seed's spread), an SSIM or a
+similarity to three, an MAE to four; anything else keeps four significant digits. A column is
+classified by its name; in a claims table, whose rows mix metrics, the ``metric`` column decides
+for the columns that are not themselves named after a metric (differences and their CI bounds),
+which keep at least two significant digits so that a small but certain difference stays visible.
+The CSV files keep full precision: only what a reader sees (Markdown tables, notebook displays) is rounded.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rounded(pd.DataFrame({"PSNR (ours)": [27.31678], "SSIM": [0.77412], "MAE": [0.0296411]}))
+   PSNR (ours)   SSIM     MAE
+0        27.32  0.774  0.0296
+>>> claims = pd.DataFrame({"metric": ["PSNR", "SSIM"], "mean difference": [0.350612, 0.004871]})
+>>> rounded(claims)["mean difference"].tolist()
+[0.35, 0.0049]
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+# the first fragment found in a (lower-cased) column or metric name decides
+_DECIMALS_BY_NAME = (
+    ("ssim", 3),
+    ("psnr", 2),
+    ("db", 2),
+    ("mae", 4),
+    ("similarity", 3),
+    ("correlation", 3),
+    ("roc-auc", 3),
+    ("share", 3),
+    ("error ratio", 2),
+    ("regret", 2),
+    ("er ≤", 3),
+    ("mean er", 2),
+)
+SIGNIFICANT_DIGITS = 4
+DIFFERENCE_DIGITS = 2
+
+
+def decimals_for(name) -> int | None:
+    """Decimals a column (or metric) named ``name`` is shown with; ``None``: significant digits instead.
+
+    >>> decimals_for("PSNR (paper)"), decimals_for("SSIM (ours, aligned GT)"), decimals_for("seconds")
+    (2, 3, None)
+    """
+    lowered = str(name).lower()
+    for fragment, decimals in _DECIMALS_BY_NAME:
+        if fragment in lowered:
+            return decimals
+    return None
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _significant_decimals(value: float, digits: int) -> int:
+    if value == 0:
+        return 0
+    return max(0, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def _cells(frame: pd.DataFrame):
+    """Yield (column, row position, value, decimals, fixed) for every finite float cell of ``frame``.
+
+    ``fixed`` is False where the decimals come from significant digits (trailing zeros are then dropped).
+    """
+    row_metric = list(frame["metric"]) if "metric" in frame.columns else None
+    for column in frame.columns:
+        by_name = decimals_for(column)
+        for position, value in enumerate(frame[column]):
+            if not _is_number(value):
+                continue
+            if by_name is not None:
+                yield column, position, value, by_name, True
+                continue
+            by_metric = decimals_for(row_metric[position]) if row_metric is not None else None
+            if by_metric is not None:
+                # a difference or its CI bound: the metric's decimals, or two significant digits if it is smaller
+                decimals = max(by_metric, _significant_decimals(value, DIFFERENCE_DIGITS))
+                yield column, position, value, decimals, True
+            else:
+                yield column, position, value, _significant_decimals(value, SIGNIFICANT_DIGITS), False
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every float rounded by the companion's convention (see module doc)."""
+    out = frame.copy()
+    for column, position, value, decimals, _ in _cells(frame):
+        out.iloc[position, out.columns.get_loc(column)] = round(value, decimals)
+    return out
+
+
+def formatted(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as text: floats by the convention (fixed decimals; significant digits without trailing zeros),
+    NaN as an en dash, everything else as ``str``.
+
+    >>> formatted(pd.DataFrame({"PSNR": [27.3], "seconds": [130.24], "px": [0.048], "SSIM": [float("nan")]}))
+        PSNR seconds     px SSIM
+    0  27.30   130.2  0.048    –
+    """
+    out = frame.astype(object).map(lambda v: "–" if isinstance(v, float) and math.isnan(v) else str(v))
+    for column, position, value, decimals, fixed in _cells(frame):
+        text = f"{value:.{decimals}f}"
+        if not fixed and "." in text:
+            text = text.rstrip("0").rstrip(".")
+        out.iloc[position, out.columns.get_loc(column)] = text
+    return out
