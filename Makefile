@@ -3,13 +3,17 @@
 # make lint      : set up (once) and check style with ruff (lint and format; `make format` fixes what it can)
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
+# make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-0.1
+BROWSER_STAMP := $(VENV)/.browser-installed
+# apt needs root: use sudo only where we are not root already
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROFILE ?= quick
 
-.PHONY: setup reproduce test lint format lab book clean-cache
+.PHONY: setup setup-browser reproduce test test-browser lint format lab book clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,11 +26,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Debian's Chromium, never a downloaded browser build; Playwright (from pip) drives it
+$(BROWSER_STAMP): $(STAMP)
+	test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	$(BIN)/python -m pip install --quiet -e ".[browser]"
+	touch $(BROWSER_STAMP)
+
+setup-browser: $(BROWSER_STAMP)
+
 reproduce: setup
 	$(BIN)/python -m deblur_core reproduce --profile $(PROFILE)
 
-test: lint
-	$(BIN)/python -m pytest -q
+test: lint setup-browser
+	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q
+
+test-browser: setup-browser
+	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser
 
 lint: setup
 	$(BIN)/ruff check .

@@ -35,6 +35,7 @@ def assemble(target: Path) -> list[str]:
         shutil.rmtree(target)
     (target / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "docs" / "conf.py", target / "conf.py")
+    shutil.copy(ROOT / "docs" / "favicon.svg", target / "favicon.svg")
     shutil.copytree(ROOT / "figures", target / "figures", ignore=shutil.ignore_patterns("smoke", "*.pdf"))
     pages, rows = [], []
     for name, paper in PAPERS.items():

@@ -11,6 +11,8 @@ nb_ipywidgets_js = {}
 myst_heading_anchors = 3
 html_theme = "alabaster"
 html_title = "deblur-companion"
+# browsers ask every site for an icon; without one, each first visit logs a 404 in the console
+html_favicon = "favicon.svg"
 html_theme_options = {"description": "A runnable companion to three image-deblurring papers", "page_width": "1200px"}
 exclude_patterns = ["_build", "figures/**"]
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "myst.xref_missing"]

@@ -1,4 +1,4 @@
-"""Test settings: notebooks run under the smoke profile, progress bars stay quiet."""
+"""Test settings for every test path (tests, doctests, notebooks run directly too): smoke profile, quiet progress."""
 
 import os
 
