@@ -12,6 +12,8 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 # apt needs root: use sudo only where we are not root already
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROFILE ?= quick
+# empty: runs one after another here; local:N or a Dask scheduler address: on a cluster (README, "Scale-out")
+SCHEDULER ?=
 
 .PHONY: setup setup-browser reproduce test test-browser lint format lab book clean-cache
 
@@ -35,7 +37,7 @@ $(BROWSER_STAMP): $(STAMP)
 setup-browser: $(BROWSER_STAMP)
 
 reproduce: setup
-	$(BIN)/python -m deblur_core reproduce --profile $(PROFILE)
+	$(BIN)/python -m deblur_core reproduce --profile $(PROFILE) $(if $(SCHEDULER),--scheduler $(SCHEDULER))
 
 test: lint setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q

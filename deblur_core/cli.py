@@ -273,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
     rp.add_argument("--profile", choices=PROFILES, default="quick")
     rp.add_argument("--only", default=None, help="run only the notebooks whose file name contains this (e.g. 03)")
+    rp.add_argument(
+        "--scheduler",
+        default=None,
+        help="spread the SelfDeblur runs and the window labelling over Dask: local:N or a scheduler address",
+    )
     rp.set_defaults(handler=None)
     return parser
 
@@ -282,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "reproduce":
         from .reproduce import main as reproduce
 
-        return reproduce(args.profile, only=args.only)
+        return reproduce(args.profile, only=args.only, scheduler=args.scheduler)
     if getattr(args, "iterations", None) is not None and args.iterations < 1:
         print(f"error: --iterations must be positive, got {args.iterations}", file=sys.stderr)
         return 2

@@ -69,10 +69,13 @@ def code_cell_count(notebook: Path) -> int:
     return sum(cell["cell_type"] == "code" for cell in json.loads(notebook.read_text())["cells"])
 
 
-def run_all(profile: str, output_dir: Path | None = None, only: str | None = None) -> list[tuple[str, float, str]]:
+def run_all(
+    profile: str, output_dir: Path | None = None, only: str | None = None, scheduler: str | None = None
+) -> list[tuple[str, float, str]]:
     """Execute each notebook (those whose name contains ``only``, if given); return (name, seconds,
     'ok', 'skipped: ...' or the error) per notebook. A notebook whose widget cell times out is run once more
-    (its results are cached by then, so the retry is quick)."""
+    (its results are cached by then, so the retry is quick). ``scheduler`` (a Dask address or ``local:N``)
+    goes to the notebooks that take a ``SCHEDULER`` parameter."""
     import papermill
 
     output_dir = output_dir or EXECUTED_DIR / profile
@@ -100,7 +103,7 @@ def run_all(profile: str, output_dir: Path | None = None, only: str | None = Non
                 papermill.execute_notebook(
                     str(notebook),
                     str(output_dir / notebook.name),
-                    parameters={"PROFILE": profile},
+                    parameters=notebook_parameters(notebook, profile, scheduler),
                     cwd=str(NOTEBOOK_DIR),
                     progress_bar=True,
                     log_output=True,
@@ -134,8 +137,16 @@ def summary(report, profile: str, output_dir: Path) -> str:
     return "\n".join(lines)
 
 
-def main(profile: str, only: str | None = None) -> int:
+def notebook_parameters(notebook: Path, profile: str, scheduler: str | None) -> dict:
+    """Papermill parameters: the profile, and the Dask scheduler where the notebook takes one."""
+    parameters = {"PROFILE": profile}
+    if scheduler is not None and "SCHEDULER = " in notebook.read_text():
+        parameters["SCHEDULER"] = scheduler
+    return parameters
+
+
+def main(profile: str, only: str | None = None, scheduler: str | None = None) -> int:
     output_dir = EXECUTED_DIR / profile
-    report = run_all(profile, output_dir, only)
+    report = run_all(profile, output_dir, only, scheduler)
     print(summary(report, profile, output_dir))
     return 0 if all(status == "ok" or status.startswith("skipped") for _, _, status in report) else 1

@@ -61,6 +61,8 @@ _KEYED_WHEN_SET = {"schedule": "scaled"}
 TV_WEIGHT_PER_SIGMA = 0.1
 # part of every cache key: bump it when a change alters results for an unchanged configuration
 ALGORITHM_VERSION = 4
+# written last in a run's cache folder: its presence marks a finished run
+FINISHED = "result.npz"
 
 
 def estimate_noise_level(blurry: np.ndarray) -> float:
@@ -326,7 +328,7 @@ def _evaluate(x: np.ndarray, k: np.ndarray, sharp, true_kernel) -> dict:
 
 
 def _result_from_files(folder: Path, config: SelfDeblurConfig) -> SelfDeblurResult:
-    with np.load(folder / "result.npz") as data:
+    with np.load(folder / FINISHED) as data:
         snapshots = {
             int(i): (x, k)
             for i, x, k in zip(data["snapshot_iterations"], data["snapshot_images"], data["snapshot_kernels"])
@@ -335,6 +337,16 @@ def _result_from_files(folder: Path, config: SelfDeblurConfig) -> SelfDeblurResu
         tv_weight, seconds = float(data["tv_weight"]), float(data["seconds"])
     history = pd.read_csv(folder / "history.csv")
     return SelfDeblurResult(latent, kernel, history, snapshots, config, tv_weight, seconds, from_cache=True)
+
+
+def _run_folder(blurry: np.ndarray, config: SelfDeblurConfig, cache_dir) -> Path | None:
+    return Path(cache_dir) / run_key(blurry, config) if cache_dir is not None else None
+
+
+def selfdeblur_is_cached(blurry: np.ndarray, config: SelfDeblurConfig, cache_dir) -> bool:
+    """Whether :func:`run_selfdeblur` with these arguments would load a finished run instead of optimising."""
+    folder = _run_folder(_check_blurry(blurry, config.kernel_size), config, cache_dir)
+    return folder is not None and (folder / FINISHED).exists()
 
 
 def run_selfdeblur(
@@ -363,12 +375,12 @@ def run_selfdeblur(
         Wall-clock time between checkpoints.
     """
     blurry = _check_blurry(blurry, config.kernel_size)
-    noise = config.noise_level if config.noise_level is not None else estimate_noise_level(blurry)
-    tv_weight = config.tv_weight if config.tv_weight is not None else tv_weight_for_noise(noise)
-    folder = Path(cache_dir) / run_key(blurry, config) if cache_dir is not None else None
-    if folder is not None and (folder / "result.npz").exists():
+    folder = _run_folder(blurry, config, cache_dir)
+    if folder is not None and (folder / FINISHED).exists():
         return _result_from_files(folder, config)
 
+    noise = config.noise_level if config.noise_level is not None else estimate_noise_level(blurry)
+    tv_weight = config.tv_weight if config.tv_weight is not None else tv_weight_for_noise(noise)
     run = SelfDeblurOptimiser(blurry, config, tv_weight, select_precision(precision=config.precision))
     checkpoint = folder / "checkpoint.pt" if folder is not None else None
     if checkpoint is not None and checkpoint.exists():
@@ -402,9 +414,9 @@ def run_selfdeblur(
         iterations = sorted(run.snapshots)
         storage.write_text(folder / "history.csv", history.to_csv(index=False))
         storage.write_json(folder / "config.json", config.to_dict())
-        # result.npz is written last: its presence marks a finished run
+        # written last: its presence marks a finished run
         storage.save_npz(
-            folder / "result.npz",
+            folder / FINISHED,
             latent=latent,
             kernel=kernel,
             tv_weight=tv_weight,

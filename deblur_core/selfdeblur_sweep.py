@@ -12,6 +12,7 @@ the tables (dropping failures would flatter a method) and galleries show it as s
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,9 +21,9 @@ import pandas as pd
 
 from .evaluation import evaluate_blind_result, known_kernel_reference, score
 from .kernels import kernel_similarity
-from .progress import progress_bar
-from .selfdeblur import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case
+from .selfdeblur import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case, selfdeblur_is_cached
 from .stats import comparisons_table, paired_comparison
+from .tasks import run_tasks
 
 VARIANTS = {
     "SelfDeblur-J": dict(mode="joint", kernel_generator="fcn"),
@@ -130,8 +131,12 @@ def run_sweep(
     loss: str = "paper",
     oversize_factor: float | None = None,
     progress: bool = True,
+    scheduler=None,
 ) -> Sweep:
     """Run (or load from the cache) every run of :func:`sweep_plan` and score it.
+
+    ``scheduler`` spreads the runs over a Dask cluster (:func:`deblur_core.tasks.run_tasks`: ``None`` runs them
+    here one after another; ``"local:N"`` or a scheduler address); the tables are the same either way.
 
     Besides one row per run, each (case, seed) gets a *blurry input* and a *known kernel*
     row (the same for every seed) so that every comparison can be paired.
@@ -154,22 +159,32 @@ def run_sweep(
                 }
                 for seed in seeds
             ]
-    bar = progress_bar(total=len(plan), desc="SelfDeblur sweep", enabled=progress)
-    for method, case, seed, config in plan:
-        bar.set_postfix_str(f"{method}, {case.name}, seed {seed}")
-        result = run_selfdeblur_on_case(
-            case,
-            config,
-            cache_dir=cache_dir,
-            progress=progress,
-            description=f"{method} {case.name} s{seed}",
-        )
+    tasks = [(case, config, f"{method} {case.name} s{seed}") for method, case, seed, config in plan]
+    # a run's own bar only where runs happen here, one at a time; on a cluster the one bar counts runs
+    runner = functools.partial(_run_task, cache_dir=cache_dir, progress=progress and scheduler is None)
+    results = run_tasks(
+        runner,
+        tasks,
+        scheduler=scheduler,
+        is_done=functools.partial(_task_is_cached, cache_dir=cache_dir),
+        description="SelfDeblur sweep",
+        progress=progress,
+    )
+    for (method, case, seed, _), result in zip(plan, results):
         sweep.runs[method, case.name, seed] = result
         rows.append(_run_row(method, case, seed, result, references[case.name][1]))
-        bar.update(1)
-    bar.close()
     sweep.scores = pd.DataFrame(rows)
     return sweep
+
+
+def _run_task(task, *, cache_dir, progress: bool) -> SelfDeblurResult:
+    case, config, description = task
+    return run_selfdeblur_on_case(case, config, cache_dir=cache_dir, progress=progress, description=description)
+
+
+def _task_is_cached(task, *, cache_dir) -> bool:
+    case, config, _ = task
+    return selfdeblur_is_cached(case.blurry, config, cache_dir)
 
 
 def _run_row(method, case, seed, result: SelfDeblurResult, reference_sse: float) -> dict:

@@ -1,5 +1,5 @@
 from deblur_core.profiles import BUDGET_MINUTES, sections_with
-from deblur_core.reproduce import NOTEBOOK_SECTIONS, notebooks, run_all, summary
+from deblur_core.reproduce import NOTEBOOK_DIR, NOTEBOOK_SECTIONS, notebook_parameters, notebooks, run_all, summary
 
 
 def test_every_notebook_runs_under_smoke_and_is_reported(tmp_path, capfd, caplog):
@@ -33,3 +33,11 @@ def test_a_profile_missing_from_a_section_is_skipped_and_reported(tmp_path):
     text = summary(report, "long", tmp_path)
     assert "skipped: profile 'long'" in text
     assert text.count("OVER BUDGET") == 1
+
+
+def test_the_scheduler_goes_only_to_notebooks_that_take_one():
+    takes = {p.name: notebook_parameters(p, "long", "local:2") for p in sorted(NOTEBOOK_DIR.glob("*.ipynb"))}
+    assert takes["01_region_selection.ipynb"] == {"PROFILE": "long", "SCHEDULER": "local:2"}
+    assert takes["03_selfdeblur.ipynb"] == {"PROFILE": "long", "SCHEDULER": "local:2"}
+    assert takes["02_jdrl_ablation.ipynb"] == {"PROFILE": "long"}
+    assert notebook_parameters(NOTEBOOK_DIR / "03_selfdeblur.ipynb", "quick", None) == {"PROFILE": "quick"}

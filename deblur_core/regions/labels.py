@@ -14,6 +14,7 @@ settings or of the example's pixels starts a fresh entry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from .. import storage
 from ..kernel_estimation import EstimatorConfig, estimate_kernels
 from ..kernels import kernel_similarity
 from ..progress import progress_bar
+from ..tasks import run_tasks
 from .dataset import BlurryExample
 from .windows import Window, extract_windows, window_grid
 
@@ -110,6 +112,7 @@ def label_windows(
     cache_dir=None,
     progress: bool = True,
     batch_size: int = 16,
+    scheduler=None,
 ) -> list[LabelledExample]:
     """Estimate a kernel from every window of every example and score it against the truth.
 
@@ -120,27 +123,42 @@ def label_windows(
     estimator_options : :class:`~deblur_core.kernel_estimation.EstimatorConfig` settings
         other than the kernel size, which is each example's true kernel size.
     cache_dir : folder for the resumable cache (``None``: no cache).
+    scheduler : ``None`` labels the images here, one after another; ``"local:N"`` or a Dask scheduler's
+        address spreads them over a cluster (:func:`deblur_core.tasks.run_tasks`), one task per image.
     """
     if not examples:
         raise ValueError("no examples to label; check the image lists of the split")
     options = dict(estimator_options or {})
     folder = _cache_folder(cache_dir, window_size, stride, options)
-    grids = [window_grid(e.blurry.shape, window_size, stride) for e in examples]
-    bar = progress_bar(total=sum(len(g) for g in grids), desc="labelling windows", enabled=progress)
-    labelled = []
-    for example, windows in zip(examples, grids):
+    tasks = []
+    for example in examples:
+        windows = window_grid(example.blurry.shape, window_size, stride)
         path = None if folder is None else folder / f"{example.name}_{_fingerprint(example.blurry, example.kernel)}.npz"
-        if path is not None and path.exists():
-            with np.load(path) as saved:
-                kernels, similarities = saved["kernels"], saved["similarities"]
-        else:
-            kernels, similarities = _label_one(example, windows, options, batch_size)
-            if path is not None:
-                storage.save_npz(path, kernels=kernels, similarities=similarities)
-        labelled.append(LabelledExample(example, windows, kernels, similarities))
-        bar.update(len(windows))
-    bar.close()
-    return labelled
+        tasks.append((example, windows, path))
+    results = run_tasks(
+        functools.partial(_label_task, options=options, batch_size=batch_size),
+        tasks,
+        scheduler=scheduler,
+        is_done=lambda task: task[2] is not None and task[2].exists(),
+        description=f"labelling windows of {len(tasks)} images",
+        progress=progress,
+    )
+    return [
+        LabelledExample(example, windows, kernels, similarities)
+        for (example, windows, _), (kernels, similarities) in zip(tasks, results)
+    ]
+
+
+def _label_task(task, *, options: dict, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """One image's window kernels and similarities: loaded from its cache file, or estimated and saved there."""
+    example, windows, path = task
+    if path is not None and path.exists():
+        with np.load(path) as saved:
+            return saved["kernels"], saved["similarities"]
+    kernels, similarities = _label_one(example, windows, options, batch_size)
+    if path is not None:
+        storage.save_npz(path, kernels=kernels, similarities=similarities)
+    return kernels, similarities
 
 
 def whole_image_kernels(
