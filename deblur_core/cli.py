@@ -188,6 +188,46 @@ def command_jdrl_deblur(args) -> str:
     )
 
 
+def command_train_region_classifier(args) -> str | None:
+    from .ddp import finish, process_group
+    from .models.region_classifier import save_classifier
+    from .regions.training import ClassifierTrainingConfig, load_training_set, train_classifier
+
+    data = load_training_set(args.data)
+    blocks = tuple(int(b) for b in args.blocks.split(","))
+    config = ClassifierTrainingConfig(
+        input_size=args.input_size or data["train_windows"].shape[-1],
+        width=args.width,
+        blocks=blocks,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+    )
+    group = process_group()
+    started = time.perf_counter()
+    result = train_classifier(
+        data["train_windows"],
+        data["train_labels"],
+        data["val_windows"],
+        data["val_labels"],
+        config,
+        cache_dir=args.cache_dir,
+    )
+    seconds = time.perf_counter() - started
+    if group.is_main:
+        save_classifier(args.out, result.model)
+    finish()
+    if not group.is_main:
+        return None
+    last = result.history.iloc[-1]
+    return (
+        f"trained {config.epochs} epochs on {len(data['train_labels'])} windows in {seconds:.1f} s with "
+        f"{group.world_size} process(es); last epoch: training loss {last['train_loss']:.4f}, validation AUC "
+        f"{last['val_auc']:.3f}; rank 0 wrote {args.out}"
+    )
+
+
 def command_evaluate(args) -> str:
     estimate, sharp = read_image(args.estimate), read_image(args.sharp)
     if estimate.ndim != sharp.ndim:
@@ -270,6 +310,22 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("sharp")
     ev.set_defaults(handler=command_evaluate)
 
+    tc = commands.add_parser(
+        "train-region-classifier",
+        help="train the region classifier on saved labelled windows; under torchrun --nproc_per_node N with DDP",
+    )
+    tc.add_argument("data", help="labelled windows (.npz from save_training_set; notebook 01 writes one to runs/)")
+    tc.add_argument("--out", required=True, help="checkpoint to write (rank 0 only)")
+    tc.add_argument("--epochs", type=int, default=15)
+    tc.add_argument("--width", type=int, default=16, help="base width (the paper's ResNet-34: 64)")
+    tc.add_argument("--blocks", default="3,4,6,3", help="BasicBlocks per stage (ResNet-34: 3,4,6,3)")
+    tc.add_argument("--input-size", type=int, default=None, help="default: the windows' own size")
+    tc.add_argument("--batch-size", type=int, default=32, help="over all processes together")
+    tc.add_argument("--learning-rate", type=float, default=1e-3)
+    tc.add_argument("--seed", type=int, default=0)
+    tc.add_argument("--cache-dir", default=None, help="resumable checkpoints (default: none)")
+    tc.set_defaults(handler=command_train_region_classifier)
+
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
     rp.add_argument("--profile", choices=PROFILES, default="quick")
     rp.add_argument("--only", default=None, help="run only the notebooks whose file name contains this (e.g. 03)")
@@ -292,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --iterations must be positive, got {args.iterations}", file=sys.stderr)
         return 2
     try:
-        print(args.handler(args))
+        message = args.handler(args)
+        if message is not None:  # ranks other than 0 of a torchrun job stay silent
+            print(message)
     except (InputError, ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

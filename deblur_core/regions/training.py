@@ -49,6 +49,7 @@ import torch.nn.functional as F
 from scipy.stats import rankdata
 
 from .. import storage
+from ..ddp import Group, epoch_order, process_group
 from ..device import Precision, seed_everything, select_precision
 from ..models.region_classifier import (
     RESNET34_BLOCKS,
@@ -219,10 +220,12 @@ def run_key(
     val_labels,
     config: ClassifierTrainingConfig,
     initial_state: Mapping | None = None,
+    world_size: int = 1,
 ) -> str:
     """Cache key: a hash of the algorithm version, the configuration without ``epochs`` (so that a
     longer run continues a shorter one), the precision and device it resolves to here, the
-    windows, the labels (as checked by :func:`check_labels`) and the initial weights."""
+    windows, the labels (as checked by :func:`check_labels`), the initial weights and, for
+    training with several processes (:mod:`deblur_core.ddp`), their number."""
     precision = select_precision(precision=config.precision)
     identity = {
         "version": ALGORITHM_VERSION,
@@ -231,6 +234,8 @@ def run_key(
         **config.to_dict(),
     }
     del identity["epochs"]
+    if world_size > 1:  # keyed only then, so that single-process caches stay valid
+        identity["world_size"] = world_size
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     for windows, labels in ((train_windows, train_labels), (val_windows, val_labels)):
         _hash_array(digest, np.asarray(windows))
@@ -249,12 +254,20 @@ def _train_epoch(
     config: ClassifierTrainingConfig,
     precision: Precision,
     generator: torch.Generator,
+    epoch: int,
+    group: Group,
 ) -> float:
     model.train()
-    order = torch.randperm(len(windows), generator=generator).numpy()
-    total, seen = torch.zeros((), device=precision.device), 0
-    for start in range(0, len(order), config.batch_size):
-        index = order[start : start + config.batch_size]
+    if group.distributed:
+        # each process its share of the epoch, in batches that add up to the configured one
+        order = epoch_order(len(windows), epoch, config.seed, group)
+        batch_size = max(2, config.batch_size // group.world_size)
+    else:
+        order = torch.randperm(len(windows), generator=generator).numpy()
+        batch_size = config.batch_size
+    total, seen = torch.zeros((), device=precision.device), torch.zeros((), device=precision.device)
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
         if len(index) < 2:
             break  # a last batch of one window: BatchNorm cannot normalise it
         x = precision.prepare(prepare_windows(windows[index], config.input_size))
@@ -267,7 +280,7 @@ def _train_epoch(
         optimiser.step()
         total += loss.detach() * len(index)
         seen += len(index)
-    return float(total) / seen
+    return float(group.sum(total)) / float(group.sum(seen))
 
 
 def _validation_scores(model, windows, labels, batch_size: int) -> dict:
@@ -331,18 +344,20 @@ def train_classifier(
     for windows in (train_windows, val_windows):
         prepare_windows(windows[:1], config.input_size)  # too small windows fail now, not after an epoch
 
+    group = process_group()
     precision = select_precision(precision=config.precision)
     generator = seed_everything(config.seed)
     model = precision.prepare(RegionClassifier(**config.architecture()))
     if initial_state is not None:
         load_state_checked(model, initial_state)
+    trained = group.wrap(model)  # DDP under torchrun; the model itself otherwise
     optimiser = torch.optim.SGD(
-        model.parameters(), lr=config.learning_rate, momentum=config.momentum, weight_decay=config.weight_decay
+        trained.parameters(), lr=config.learning_rate, momentum=config.momentum, weight_decay=config.weight_decay
     )
     history: list[dict] = []
     checkpoint = None
     if cache_dir is not None:
-        key = run_key(train_windows, train_labels, val_windows, val_labels, config, initial_state)
+        key = run_key(train_windows, train_labels, val_windows, val_labels, config, initial_state, group.world_size)
         checkpoint = Path(cache_dir) / key / "checkpoint.pt"
     if checkpoint is not None and checkpoint.exists():
         state = torch.load(checkpoint, map_location="cpu", weights_only=True)
@@ -357,16 +372,20 @@ def train_classifier(
         history = state["history"]
     from_cache = len(history) == config.epochs
 
-    bar = progress_bar(total=config.epochs, initial=len(history), desc="region classifier", enabled=progress)
+    bar = progress_bar(
+        total=config.epochs, initial=len(history), desc="region classifier", enabled=progress and group.is_main
+    )
     for epoch in range(len(history) + 1, config.epochs + 1):
-        train_loss = _train_epoch(model, optimiser, train_windows, train_labels, config, precision, generator)
+        train_loss = _train_epoch(
+            trained, optimiser, train_windows, train_labels, config, precision, generator, epoch, group
+        )
         record = {
             "epoch": epoch,
             "train_loss": train_loss,
             **_validation_scores(model, val_windows, val_labels, config.batch_size),
         }
         history.append(record)
-        if checkpoint is not None:
+        if checkpoint is not None and group.is_main:
             storage.save_torch(
                 checkpoint,
                 {
@@ -377,6 +396,7 @@ def train_classifier(
                     "history": history,
                 },
             )
+        group.barrier()  # no process starts an epoch that a crash could leave without its checkpoint
         bar.set_postfix(train_loss=f"{train_loss:.4f}", val_auc=f"{record['val_auc']:.3f}")
         bar.update(1)
     bar.close()
@@ -387,3 +407,29 @@ def train_classifier(
         frame.loc[frame["val_auc"].idxmax(), "epoch"] if frame["val_auc"].notna().any() else frame["epoch"].iloc[-1]
     )
     return ClassifierTrainingResult(model.eval(), frame, best_epoch, config, from_cache)
+
+
+TRAINING_SET_KEYS = ("train_windows", "train_labels", "val_windows", "val_labels")
+
+
+def save_training_set(path, train_windows, train_labels, val_windows, val_labels) -> Path:
+    """Write labelled windows (float32, compressed) for ``train-region-classifier``, e.g. under ``torchrun``."""
+    return storage.save_npz(
+        path,
+        train_windows=np.asarray(train_windows, dtype=np.float32),
+        train_labels=np.asarray(train_labels, dtype=np.int64),
+        val_windows=np.asarray(val_windows, dtype=np.float32),
+        val_labels=np.asarray(val_labels, dtype=np.int64),
+    )
+
+
+def load_training_set(path) -> dict[str, np.ndarray]:
+    """The arrays :func:`save_training_set` wrote; a missing file or array is a one-line error."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such training set; notebook 01 writes one to runs/<profile>/")
+    with np.load(path) as saved:
+        missing = [key for key in TRAINING_SET_KEYS if key not in saved.files]
+        if missing:
+            raise ValueError(f"{path.name} lacks {', '.join(missing)}: write it with save_training_set")
+        return {key: saved[key] for key in TRAINING_SET_KEYS}
