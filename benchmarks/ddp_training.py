@@ -1,10 +1,13 @@
-"""Region-classifier training with 1 process and with 2 DDP processes (torchrun, gloo on CPU), side by side.
+"""Training with 1 process and with 2 DDP processes (torchrun, gloo on CPU), side by side: the region classifier
+and JDRL's final variant under the quick profile.
 
 Both runs go through ``python -m deblur_core train-region-classifier`` on the same saved windows (smooth random
 textures, labelled by their contrast, so that the loss falls), with the same seed and global batch. The times are
 the training alone, as the command prints them (process start-up excluded). The two runs are not expected to be
 bit-equal: with 2 processes each batch is split in two and BatchNorm normalises each half on its own, so the
 trajectories differ; the table shows by how much (the tolerance a user should expect).
+
+JDRL's two runs differ for the same reasons, and each process draws its own crops.
 
     python benchmarks/ddp_training.py
 """
@@ -50,6 +53,17 @@ def train(processes: int, data: Path, out: Path, args) -> tuple[float, str]:
     return seconds, done.stdout.strip()
 
 
+def train_jdrl_cli(processes: int, out: Path, cache: Path) -> tuple[float, float]:
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
+    command = [*(launcher if processes > 1 else [sys.executable]), "-m", "deblur_core", "train-jdrl"]
+    command += ["--profile", "quick", "--out", str(out), "--cache-dir", str(cache)]
+    done = subprocess.run(
+        command, env={**os.environ, "DEBLUR_PROGRESS": "0"}, capture_output=True, text=True, check=True
+    )
+    seconds = float(re.search(r"in ([\d.]+) s with", done.stdout).group(1))
+    return seconds, float(re.search(r"last epoch loss ([\d.]+)", done.stdout).group(1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--windows", type=int, default=256)
@@ -87,7 +101,20 @@ def main() -> None:
     one, two = results[1]["model"].state_dict(), results[2]["model"].state_dict()
     largest = max(float((one[k].float() - two[k].float()).abs().max()) for k in one if one[k].is_floating_point())
     print(f"largest weight difference between the two: {largest:.3g} (not bit-equal by design, see the docstring)")
+    jdrl = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for processes in (1, 2):
+            jdrl[processes] = train_jdrl_cli(processes, Path(folder) / f"unet_{processes}.pt", Path(folder) / "cache")
+    print("\nJDRL final, quick profile (24 epochs, 40 pairs), pairs cached before timing")
+    print(f"{'processes':<10} {'seconds':>8} {'x 1 proc':>9} {'last epoch loss':>16}")
+    for processes, (seconds, loss) in jdrl.items():
+        print(f"{processes:<10} {seconds:8.1f} {jdrl[1][0] / seconds:9.2f} {loss:16.4f}")
     figures = {
+        "jdrl_seconds_1": jdrl[1][0],
+        "jdrl_seconds_2": jdrl[2][0],
+        "jdrl_speedup_2": round(jdrl[1][0] / jdrl[2][0], 3),
+        "jdrl_loss_1": jdrl[1][1],
+        "jdrl_loss_2": jdrl[2][1],
         "seconds_1": round(results[1]["seconds"], 2),
         "seconds_2": round(results[2]["seconds"], 2),
         "speedup_2": round(results[1]["seconds"] / results[2]["seconds"], 3),

@@ -228,6 +228,42 @@ def command_train_region_classifier(args) -> str | None:
     )
 
 
+def command_train_jdrl(args) -> str | None:
+    from .ddp import finish, process_group
+    from .jdrl.experiment import profile_config, synthetic_splits
+    from .jdrl.training import VARIANTS, train_jdrl
+    from .models.unet import save_unet
+
+    if args.variant not in VARIANTS:
+        raise InputError(f"unknown variant {args.variant!r}; use one of: {', '.join(VARIANTS)}")
+    settings = profile_settings("jdrl", args.profile)
+    train, _ = synthetic_splits(settings, cache_dir=args.cache_dir)
+    blurry = np.stack([pair.blurry for pair in train])
+    sharp = np.stack([pair.sharp for pair in train])
+    group = process_group()
+    started = time.perf_counter()
+    result = train_jdrl(
+        blurry,
+        sharp,
+        VARIANTS[args.variant],
+        profile_config(settings, args.seed),
+        cache_dir=args.cache_dir,
+        description=f"{args.variant}, seed {args.seed}",
+    )
+    seconds = time.perf_counter() - started
+    if group.is_main:
+        save_unet(args.out, result.model)
+    finish()
+    if not group.is_main:
+        return None
+    last = result.history.iloc[-1]
+    return (
+        f"trained {args.variant} ({args.profile}, {len(result.history)} epochs, seed {args.seed}) on {len(blurry)} "
+        f"pairs in {seconds:.1f} s with {group.world_size} process(es); last epoch loss {last['loss']:.4f}; "
+        f"rank 0 wrote {args.out}"
+    )
+
+
 def command_evaluate(args) -> str:
     estimate, sharp = read_image(args.estimate), read_image(args.sharp)
     if estimate.ndim != sharp.ndim:
@@ -325,6 +361,17 @@ def build_parser() -> argparse.ArgumentParser:
     tc.add_argument("--seed", type=int, default=0)
     tc.add_argument("--cache-dir", default=None, help="resumable checkpoints (default: none)")
     tc.set_defaults(handler=command_train_region_classifier)
+
+    tj = commands.add_parser(
+        "train-jdrl",
+        help="train one JDRL variant on the profile's synthetic pairs; under torchrun --nproc_per_node N with DDP",
+    )
+    tj.add_argument("--profile", choices=PROFILES, default="quick")
+    tj.add_argument("--variant", default="final", help="final, #1 baseline, ... (deblur_core.jdrl.training.VARIANTS)")
+    tj.add_argument("--seed", type=int, default=0)
+    tj.add_argument("--out", required=True, help="UNet checkpoint to write (rank 0 only)")
+    tj.add_argument("--cache-dir", default=None, help="pairs and resumable checkpoints (default: none)")
+    tj.set_defaults(handler=command_train_jdrl)
 
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
     rp.add_argument("--profile", choices=PROFILES, default="quick")

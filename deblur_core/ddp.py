@@ -56,6 +56,22 @@ class Group:
             dist.all_reduce(value, op=dist.ReduceOp.SUM)
         return value
 
+    def mean(self, values: dict[str, float]) -> dict[str, float]:
+        """Each value averaged over the processes (unchanged in a single process)."""
+        if not self.distributed:
+            return values
+        names = sorted(values)
+        stacked = self.sum(torch.tensor([float(values[n]) for n in names], dtype=torch.float64))
+        return {name: float(total) / self.world_size for name, total in zip(names, stacked)}
+
+    def gather(self, value) -> list:
+        """Every process's ``value`` (any picklable object), in rank order."""
+        if not self.distributed:
+            return [value]
+        gathered = [None] * self.world_size
+        dist.all_gather_object(gathered, value)
+        return gathered
+
 
 def process_group() -> Group:
     """The group this process trains in: of one, or the ``torchrun`` group (joined on first call)."""

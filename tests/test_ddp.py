@@ -11,6 +11,7 @@ import torch
 
 from deblur_core.ddp import Group, epoch_order, process_group
 from deblur_core.models.region_classifier import load_classifier
+from deblur_core.models.unet import load_unet
 from deblur_core.regions.training import ClassifierTrainingConfig, run_key, save_training_set
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
@@ -62,3 +63,16 @@ def test_two_processes_train_deterministically_and_rank_0s_checkpoint_loads_alon
     for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
         assert torch.equal(a, b), f"{name} differs between two runs with the same seed"
     assert first(torch.rand(2, 1, 33, 33)).shape == (2,)
+
+
+def test_two_processes_train_a_jdrl_variant_deterministically_and_the_unet_loads_alone(tmp_path):
+    for name in ("a", "b"):
+        command = [*TORCHRUN, "-m", "deblur_core", "train-jdrl", "--profile", "smoke", "--out", str(tmp_path / name)]
+        command += ["--cache-dir", str(tmp_path / f"cache-{name}")]
+        done = subprocess.run(command, env={**os.environ, "DEBLUR_PROGRESS": "0"}, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.count("with 2 process(es)") == 1
+    first, second = load_unet(tmp_path / "a"), load_unet(tmp_path / "b")
+    for (name, a), b in zip(first.state_dict().items(), second.state_dict().values()):
+        assert torch.equal(a, b), f"{name} differs between two runs with the same seed"
+    assert first(torch.rand(1, 3, 32, 32)).shape == (1, 3, 32, 32)

@@ -39,6 +39,7 @@ import pandas as pd
 import torch
 
 from .. import storage
+from ..ddp import process_group
 from ..device import seed_everything, select_device
 from ..models.unet import OUTPUTS as UNET_OUTPUTS
 from ..models.unet import UNet
@@ -133,17 +134,26 @@ def _digest(identity: dict, blurry: np.ndarray, sharp: np.ndarray) -> str:
     return digest.hexdigest()[:16]
 
 
-def run_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig) -> str:
-    """Hash of the version, variant, configuration and data.
+def run_key(
+    blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig, world_size: int = 1
+) -> str:
+    """Hash of the version, variant, configuration and data (and the number of training processes beyond one).
 
     ``epochs`` is left out: a longer run continues a shorter one.
     """
     identity = {"version": ALGORITHM_VERSION, "variant": dataclasses.asdict(variant), **config.to_dict()}
     del identity["epochs"]
-    return _digest(identity, blurry, sharp)
+    return _digest(_with_world_size(identity, world_size), blurry, sharp)
 
 
-def warmup_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig) -> str:
+def _with_world_size(identity: dict, world_size: int) -> dict:
+    # keyed only beyond one process, so that single-process caches stay valid
+    return identity if world_size == 1 else {**identity, "world_size": world_size}
+
+
+def warmup_key(
+    blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig, world_size: int = 1
+) -> str:
     """Hash of what the warm-up depends on: variants that differ only after it share one.
 
     The warm-up uses neither the reblurring module nor ``alpha``, so ``final``, #4, #5
@@ -154,7 +164,7 @@ def warmup_key(blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, conf
         "warm-up of": {part: getattr(variant, part) for part in _WARMUP_PARTS},
         **{k: v for k, v in config.to_dict().items() if k not in _NOT_IN_WARMUP},
     }
-    return _digest(identity, blurry, sharp)
+    return _digest(_with_world_size(identity, world_size), blurry, sharp)
 
 
 _WARMUP_PARTS = ("deform", "bidirectional", "mask")
@@ -283,23 +293,29 @@ def train_jdrl(
     """
     blurry, sharp = np.asarray(blurry, dtype=np.float32), np.asarray(sharp, dtype=np.float32)
     _check_pairs(blurry, sharp, config.crop)
+    group = process_group()
     device = select_device()
     seed_everything(config.seed)
     model, reblur = build_networks(variant, config)
     model.to(device)
     if reblur is not None:
         reblur.to(device)
+    # under torchrun, DDP wrappers; the reblurring module joins after the warm-up, where its forward first runs
+    trained_model = group.wrap(model)
+    trained_reblur = group.wrap(reblur) if reblur is not None else None
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every, gamma=0.5)
     rng = np.random.default_rng(config.seed)
+    # several processes share one epoch order (rng) but draw their own crops
+    crop_rng = np.random.default_rng([config.seed, group.rank]) if group.distributed else rng
     history: list[dict] = []
     checkpoint = warmup_checkpoint = None
     if cache_dir is not None:
-        checkpoint = Path(cache_dir) / run_key(blurry, sharp, variant, config) / "checkpoint.pt"
+        key = run_key(blurry, sharp, variant, config, group.world_size)
+        checkpoint = Path(cache_dir) / key / "checkpoint.pt"
         if config.warmup_epochs > 0:
-            warmup_checkpoint = (
-                Path(cache_dir) / "warm-up" / warmup_key(blurry, sharp, variant, config) / "checkpoint.pt"
-            )
+            key = warmup_key(blurry, sharp, variant, config, group.world_size)
+            warmup_checkpoint = Path(cache_dir) / "warm-up" / key / "checkpoint.pt"
     state, warmup_reused = None, False
     if checkpoint is not None and checkpoint.exists():
         state = _load_state(checkpoint, config)
@@ -314,11 +330,14 @@ def train_jdrl(
         optimiser.load_state_dict(state["optimiser"])
         scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["rng"]
+        if group.distributed:
+            crop_rng.bit_generator.state = state["crop_rngs"][group.rank]
         torch.set_rng_state(state["torch_rng"])
         history = state["history"]
     from_cache = len(history) == config.epochs
 
-    bar = progress_bar(total=config.epochs, initial=len(history), desc=description, enabled=progress)
+    bar = progress_bar(total=config.epochs, initial=len(history), desc=description, enabled=progress and group.is_main)
+    batch_size = max(1, config.batch_size // group.world_size)  # per process: the global batch is unchanged
     for epoch in range(len(history) + 1, config.epochs + 1):
         warming_up = epoch <= config.warmup_epochs
         if reblur is not None and epoch == config.warmup_epochs + 1:
@@ -328,12 +347,14 @@ def train_jdrl(
             reblur.train()
         records = []
         order = rng.permutation(len(blurry))
-        for start in range(0, len(order), config.batch_size):
-            index = order[start : start + config.batch_size]
-            crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, rng)
+        if group.distributed:  # this process's share; every process gets as many batches
+            order = order[: len(order) - len(order) % group.world_size][group.rank :: group.world_size]
+        for start in range(0, len(order), batch_size):
+            index = order[start : start + batch_size]
+            crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, crop_rng)
             loss, record = step_loss(
-                model,
-                reblur,
+                trained_model,
+                trained_reblur,
                 images_to_tensor(crop_b, device),
                 images_to_tensor(crop_s, device),
                 variant,
@@ -345,9 +366,10 @@ def train_jdrl(
             optimiser.step()
             records.append(record)
         scheduler.step()
-        summary = pd.DataFrame(records).mean(numeric_only=True).to_dict()
+        summary = group.mean(pd.DataFrame(records).mean(numeric_only=True).to_dict())
         history.append({"epoch": epoch, "warm_up": warming_up, **summary})
-        if checkpoint is not None:
+        crop_rngs = group.gather(crop_rng.bit_generator.state) if group.distributed else None
+        if checkpoint is not None and group.is_main:
             state = {
                 "epoch": epoch,
                 "model": model.state_dict(),
@@ -357,10 +379,12 @@ def train_jdrl(
                 "rng": rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "history": history,
+                **({"crop_rngs": crop_rngs} if crop_rngs is not None else {}),
             }
             storage.save_torch(checkpoint, state)
             if epoch == config.warmup_epochs and warmup_checkpoint is not None and not warmup_checkpoint.exists():
                 storage.save_torch(warmup_checkpoint, state)
+        group.barrier()  # no process starts an epoch that a crash could leave without its checkpoint
         bar.set_postfix(loss=f"{summary['loss']:.4f}")
         bar.update(1)
     bar.close()
