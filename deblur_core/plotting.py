@@ -53,10 +53,18 @@ def crop_box(image: np.ndarray, box: tuple[int, int, int]) -> np.ndarray:
     return image[top : top + size, left : left + size]
 
 
-def mark_box(ax, box: tuple[int, int, int], colour: str = "yellow") -> None:
+def mark_box(ax, box: tuple[int, int, int], colour: str = "yellow", linewidth: float = 1.5) -> None:
     """Outline the square ``box = (top, left, size)`` on an image already drawn in ``ax``."""
     top, left, size = box
-    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, edgecolor=colour, linewidth=1.5))
+    ax.add_patch(Rectangle((left - 0.5, top - 0.5), size, size, fill=False, edgecolor=colour, linewidth=linewidth))
+
+
+def mark_window(ax, window, colour: str, label: str | None = None) -> None:
+    """Outline a selection window (anything with ``x``, ``y`` and ``size``, such as
+    :class:`deblur_core.regions.windows.Window`; region-selection paper, Fig. 1-7), with an optional label."""
+    mark_box(ax, (window.y, window.x, window.size), colour, linewidth=2)
+    if label:
+        ax.text(window.x + 3, window.y + 10, label, color=colour, fontsize=9, weight="bold")
 
 
 def busiest_box(image: np.ndarray, size: int, border: int = 0) -> tuple[int, int, int]:

@@ -5,7 +5,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from deblur_core.plotting import busiest_box, crop_box, show_mask  # noqa: E402
+from deblur_core.plotting import busiest_box, crop_box, mark_window, show_mask  # noqa: E402
+from deblur_core.regions.windows import Window  # noqa: E402
 
 
 def test_busiest_box_finds_the_textured_square_inside_the_border():
@@ -28,4 +29,14 @@ def test_masks_are_framed_and_say_what_they_keep():
     show_mask(ax, mask, "magnitude rule")
     assert ax.get_title().endswith("keeps 67% of pixels")
     assert all(spine.get_visible() for spine in ax.spines.values())
+    plt.close(fig)
+
+
+def test_mark_window_outlines_the_window_and_labels_it():
+    fig, ax = plt.subplots()
+    ax.imshow(np.zeros((40, 40)))
+    mark_window(ax, Window(5, 7, 20), "tab:red", "best")
+    (patch,) = ax.patches
+    assert patch.get_xy() == (4.5, 6.5) and patch.get_width() == patch.get_height() == 20
+    assert [t.get_text() for t in ax.texts] == ["best"]
     plt.close(fig)
