@@ -6,7 +6,7 @@ user runs); bit-equality is checked against serial with one torch thread, the wo
 since float sums in convolutions depend on the thread count. The per-run times measured here give the expected
 scaling of the ``paper`` profile on N workers (independent runs scale with the workers until the runs run out).
 
-    python benchmarks/dask_sweep.py            # 8 SelfDeblur runs (smoke size) and 4 label images
+    python benchmarks/dask_sweep.py            # 8 SelfDeblur runs (smoke size) and 8 label images
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def main() -> None:
     variants = {name: VARIANTS[name] for name in ("SelfDeblur-J", "SelfDeblur-A")}
     seeds = (0, 1)
     runs = len(cases) * len(variants) * len(seeds)
-    examples = make_examples(["camera", "coins"], "train", image_size=200, kernel_sizes=(7, 19), kernel_count=2)
+    examples = make_examples(["camera", "coins"], "train", image_size=200, kernel_sizes=(7, 19), kernel_count=4)
     options = {"iterations_per_scale": 5}
 
     rows, sweeps, labels, start_up = [], {}, {}, {}

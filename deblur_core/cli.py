@@ -188,8 +188,22 @@ def command_jdrl_deblur(args) -> str:
     )
 
 
-def command_train_region_classifier(args) -> str | None:
+def _train_as_rank(train, save):
+    """``train()`` in this process's DDP group (a group of one unless started by torchrun); rank 0 saves the result
+    with ``save(result)``. Returns (result, seconds, world size) on rank 0 and None on the others, which stay silent."""
     from .ddp import finish, process_group
+
+    group = process_group()
+    started = time.perf_counter()
+    result = train()
+    seconds = time.perf_counter() - started
+    if group.is_main:
+        save(result)
+    finish()
+    return (result, seconds, group.world_size) if group.is_main else None
+
+
+def command_train_region_classifier(args) -> str | None:
     from .models.region_classifier import save_classifier
     from .regions.training import ClassifierTrainingConfig, load_training_set, train_classifier
 
@@ -204,32 +218,29 @@ def command_train_region_classifier(args) -> str | None:
         learning_rate=args.learning_rate,
         seed=args.seed,
     )
-    group = process_group()
-    started = time.perf_counter()
-    result = train_classifier(
-        data["train_windows"],
-        data["train_labels"],
-        data["val_windows"],
-        data["val_labels"],
-        config,
-        cache_dir=args.cache_dir,
+    done = _train_as_rank(
+        lambda: train_classifier(
+            data["train_windows"],
+            data["train_labels"],
+            data["val_windows"],
+            data["val_labels"],
+            config,
+            cache_dir=args.cache_dir,
+        ),
+        lambda result: save_classifier(args.out, result.model),
     )
-    seconds = time.perf_counter() - started
-    if group.is_main:
-        save_classifier(args.out, result.model)
-    finish()
-    if not group.is_main:
+    if done is None:
         return None
+    result, seconds, world_size = done
     last = result.history.iloc[-1]
     return (
         f"trained {config.epochs} epochs on {len(data['train_labels'])} windows in {seconds:.1f} s with "
-        f"{group.world_size} process(es); last epoch: training loss {last['train_loss']:.4f}, validation AUC "
+        f"{world_size} process(es); last epoch: training loss {last['train_loss']:.4f}, validation AUC "
         f"{last['val_auc']:.3f}; rank 0 wrote {args.out}"
     )
 
 
 def command_train_jdrl(args) -> str | None:
-    from .ddp import finish, process_group
     from .jdrl.experiment import profile_config, synthetic_splits
     from .jdrl.training import VARIANTS, train_jdrl
     from .models.unet import save_unet
@@ -240,26 +251,24 @@ def command_train_jdrl(args) -> str | None:
     train, _ = synthetic_splits(settings, cache_dir=args.cache_dir)
     blurry = np.stack([pair.blurry for pair in train])
     sharp = np.stack([pair.sharp for pair in train])
-    group = process_group()
-    started = time.perf_counter()
-    result = train_jdrl(
-        blurry,
-        sharp,
-        VARIANTS[args.variant],
-        profile_config(settings, args.seed),
-        cache_dir=args.cache_dir,
-        description=f"{args.variant}, seed {args.seed}",
+    done = _train_as_rank(
+        lambda: train_jdrl(
+            blurry,
+            sharp,
+            VARIANTS[args.variant],
+            profile_config(settings, args.seed),
+            cache_dir=args.cache_dir,
+            description=f"{args.variant}, seed {args.seed}",
+        ),
+        lambda result: save_unet(args.out, result.model),
     )
-    seconds = time.perf_counter() - started
-    if group.is_main:
-        save_unet(args.out, result.model)
-    finish()
-    if not group.is_main:
+    if done is None:
         return None
+    result, seconds, world_size = done
     last = result.history.iloc[-1]
     return (
         f"trained {args.variant} ({args.profile}, {len(result.history)} epochs, seed {args.seed}) on {len(blurry)} "
-        f"pairs in {seconds:.1f} s with {group.world_size} process(es); last epoch loss {last['loss']:.4f}; "
+        f"pairs in {seconds:.1f} s with {world_size} process(es); last epoch loss {last['loss']:.4f}; "
         f"rank 0 wrote {args.out}"
     )
 

@@ -23,8 +23,10 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 from .progress import progress_bar
@@ -36,8 +38,35 @@ def _threads_for(workers: int) -> int:
     return max(1, (os.cpu_count() or 1) // workers)
 
 
-def _with_torch_threads(function: Callable, threads: int | None, task):
-    """Run ``function(task)`` with torch's intra-op thread count set (on a worker: one share of the cores)."""
+# glibc's mallopt parameters, and the thresholds glibc itself grows to by default on 64-bit systems
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MMAP_THRESHOLD_BYTES = 32 * 2**20
+_TRIM_THRESHOLD_BYTES = 2 * _MMAP_THRESHOLD_BYTES
+
+
+def keep_freed_memory() -> bool:
+    """Undo, in this process, the malloc trimming Dask sets for its workers; True where it applied (glibc).
+
+    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``: glibc then hands freed memory back to the system at
+    once and stops adapting its thresholds, and torch's many short-lived tensors cost page faults. A labelling task
+    ran about six times slower on such a worker than here (29.8 s against 4.9 s for 4 images,
+    ``benchmarks/dask_sweep.py``'s machine). Setting the thresholds to glibc's own 64-bit maxima restores the speed
+    on any worker, however the cluster was started.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (musl, say): Dask's setting does not apply either
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD_BYTES)
+    )
+
+
+def _on_worker(function: Callable, threads: int | None, task):
+    """Run ``function(task)`` on a worker: glibc's thresholds restored, torch's thread count set if given."""
+    keep_freed_memory()
     if threads is not None:
         import torch
 
@@ -46,21 +75,12 @@ def _with_torch_threads(function: Callable, threads: int | None, task):
 
 
 def local_cluster(workers: int):
-    """A :class:`distributed.LocalCluster` of ``workers`` single-threaded processes, without Dask's malloc trimming.
-
-    Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which makes glibc hand freed memory back to the
-    system at once; torch's many short-lived tensors then cost page faults, and a labelling task ran about six
-    times slower on a worker than here (``benchmarks/dask_sweep.py``). Workers started by hand (``dask worker``,
-    dask-jobqueue) need the same: ``export DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_=None``
-    (see the README's scale-out section).
-    """
-    import dask
+    """A :class:`distributed.LocalCluster` of ``workers`` single-threaded processes on this machine."""
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
-        return LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-        )
+    return LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    )
 
 
 def _connect(scheduler):
@@ -132,7 +152,7 @@ def run_tasks(
         from distributed import as_completed
 
         client, close, local_threads = _connect(scheduler)
-        call = functools.partial(_with_torch_threads, function, threads if threads is not None else local_threads)
+        call = functools.partial(_on_worker, function, threads if threads is not None else local_threads)
         try:
             futures = {client.submit(call, tasks[i], pure=False, retries=retries): i for i in pending}
             for future in as_completed(futures):

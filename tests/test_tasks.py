@@ -2,6 +2,7 @@
 a killed worker's task retried without loss or duplicate."""
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from deblur_core.profiles import profile_settings
 from deblur_core.regions.dataset import make_examples
 from deblur_core.regions.labels import label_windows
 from deblur_core.selfdeblur_sweep import VARIANTS, run_sweep
-from deblur_core.tasks import run_tasks
+from deblur_core.tasks import keep_freed_memory, run_tasks
 
 TWO_WORKERS = "local:2"
 
@@ -104,3 +105,8 @@ def test_a_killed_workers_task_is_retried_and_nothing_is_lost_or_duplicated(tmp_
     assert run_tasks(die_once_then_square, tasks, scheduler=TWO_WORKERS, progress=False) == [0, 1, 4, 9]
     assert sorted(p.name for p in tmp_path.glob("result-*")) == [f"result-{v}.txt" for v in range(4)]
     assert not list(tmp_path.glob(".result-*"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
+def test_tasks_undo_dasks_malloc_trimming_on_glibc():
+    assert keep_freed_memory() is True
