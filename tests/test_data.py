@@ -1,5 +1,7 @@
 import numpy as np
 import pytest
+import torch
+from scipy import ndimage
 from scipy.io import savemat
 from skimage import io as skio
 
@@ -13,7 +15,10 @@ from deblur_core.data.levin import (
     levin_like_benchmark,
     levin_like_sizes,
     load_levin,
+    orient_kernel,
 )
+from deblur_core.kernels import flip_kernel, kernel_similarity
+from deblur_core.physics.blur import convolve
 
 
 def test_corpus_covers_every_category_offline():
@@ -122,3 +127,42 @@ def test_read_image_variants(tmp_path):
         read_image(tmp_path / "broken.png")
     with pytest.raises(FileNotFoundError):
         read_image(tmp_path / "absent.png")
+
+
+def smooth_scene(size=96, seed=0):
+    rng = np.random.default_rng(seed)
+    scene = ndimage.gaussian_filter(rng.random((size, size)), 2.0)
+    return (scene - scene.min()) / np.ptp(scene)
+
+
+def skewed_kernel():
+    """A streak with a heavy end: its 180-degree rotation blurs visibly differently."""
+    kernel = np.zeros((9, 9))
+    kernel[4, 1:8] = np.linspace(1, 0.1, 7)
+    kernel[2, 6] = 0.8
+    return kernel / kernel.sum()
+
+
+def blurred(sharp, kernel):
+    return convolve(torch.from_numpy(sharp), torch.from_numpy(kernel), mode="same").numpy()
+
+
+def test_orient_kernel_keeps_a_convolution_kernel_and_rotates_a_correlation_one():
+    sharp, kernel = smooth_scene(), skewed_kernel()
+    blurry = blurred(sharp, kernel)
+    assert orient_kernel(blurry, sharp, kernel)[1] is False
+    rotated, turned = orient_kernel(blurry, sharp, flip_kernel(kernel))
+    assert turned and np.array_equal(rotated, kernel)
+    # a shifted copy (sharp and blurry offset by 2 px) is judged the same way
+    assert orient_kernel(np.roll(blurry, 2, axis=1), sharp, flip_kernel(kernel))[1] is True
+
+
+def test_load_levin_rotates_kernels_stored_as_correlation_filters_with_a_warning(tmp_path):
+    sharp, kernel = smooth_scene(), skewed_kernel()
+    write_png(tmp_path / "im1_kernel1_img.png", (blurred(sharp, kernel) * 255).round().astype(np.uint8))
+    write_png(tmp_path / "gt" / "im1.png", (sharp * 255).round().astype(np.uint8))
+    stored = flip_kernel(kernel)  # this copy stores the correlation filter
+    write_png(tmp_path / "gt" / "kernel1.png", (stored / stored.max() * 255).round().astype(np.uint8))
+    with pytest.warns(UserWarning, match="1 of 1 kernels .* rotated by 180 degrees"):
+        (case,) = load_levin(tmp_path)
+    assert kernel_similarity(case.kernel, kernel) > kernel_similarity(case.kernel, flip_kernel(kernel))

@@ -23,7 +23,9 @@ of 19, 17, 15, 27, 13, 21, 23 and 23 px. SelfDeblur (Sec. 4.1) estimates kernels
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +33,7 @@ import numpy as np
 import torch
 
 from .. import storage
-from ..kernels import normalize_kernel, random_motion_kernel
+from ..kernels import flip_kernel, normalize_kernel, random_motion_kernel
 from ..physics.blur import convolve
 from .corpus import load_bundled
 from .io import read_image, read_kernel_image, to_unit_range
@@ -196,12 +198,49 @@ def _load_mat_layout(files: list[Path]) -> list[BlurCase]:
     return cases
 
 
+# search range (px) for an offset between a copy's sharp and blurry images, and the margin by which the
+# rotated kernel must explain the blurry image better before the loader trusts it over the stored one
+ORIENTATION_SHIFT = 3
+ORIENTATION_MARGIN = 0.8
+
+
+def _blur_residual(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray) -> float:
+    """Mean squared difference between ``blurry`` and ``kernel * sharp`` (our convention), best whole-pixel
+    offset within ``ORIENTATION_SHIFT``, away from the boundary, where copies differ in how they padded."""
+    predicted = convolve(torch.from_numpy(sharp), torch.from_numpy(kernel), mode="same").numpy()
+    margin = max(kernel.shape) + ORIENTATION_SHIFT
+    inner = blurry[margin:-margin, margin:-margin]
+    if inner.size == 0:  # too small to tell: both orientations look alike
+        return np.inf
+    best = np.inf
+    for dy in range(-ORIENTATION_SHIFT, ORIENTATION_SHIFT + 1):
+        for dx in range(-ORIENTATION_SHIFT, ORIENTATION_SHIFT + 1):
+            shifted = predicted[
+                margin + dy : predicted.shape[0] - margin + dy, margin + dx : predicted.shape[1] - margin + dx
+            ]
+            best = min(best, float(np.mean((inner - shifted) ** 2)))
+    return best
+
+
+def orient_kernel(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The kernel in the convolution convention of :mod:`deblur_core.physics.blur`, and whether it was rotated.
+
+    A published copy may store the kernel as a correlation filter (rotated by 180 degrees), and a symmetric-looking
+    file cannot say which. The data can: the kernel is rotated only when the rotated one reproduces the blurry
+    image from the sharp one clearly better (residual below ``ORIENTATION_MARGIN`` of the stored one's).
+    """
+    rotated = flip_kernel(kernel)
+    keep, turn = _blur_residual(blurry, sharp, kernel), _blur_residual(blurry, sharp, rotated)
+    return (rotated, True) if turn < ORIENTATION_MARGIN * keep else (kernel, False)
+
+
 def load_levin(folder: str | Path) -> list[BlurCase]:
     """Load the real Levin et al. benchmark from ``folder`` (either published layout).
 
-    Kernels are flipped to nothing: both layouts store the kernel in the convolution
-    convention of :mod:`deblur_core.physics.blur`. Images are sorted by
-    (image, kernel) number.
+    Both layouts are expected to store each kernel in the convolution convention of
+    :mod:`deblur_core.physics.blur`; the loader checks it on every case with
+    :func:`orient_kernel` and rotates a kernel by 180 degrees, with a warning, where the
+    images say the copy stored it the other way. Images are sorted by (image, kernel) number.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -217,7 +256,20 @@ def load_levin(folder: str | Path) -> list[BlurCase]:
             f"{folder} matches neither Levin layout: expected imN_kernelM_img.png files with a "
             "gt/ folder (SelfDeblur's copy) or imNN_*MM.mat files with x, y, f (the original)"
         )
-    return sorted(cases, key=lambda c: (c.image_id, c.kernel_id))
+    oriented, rotated = [], []
+    for case in cases:
+        kernel, turned = orient_kernel(case.blurry, case.sharp, case.kernel)
+        oriented.append(dataclasses.replace(case, kernel=kernel))
+        if turned:
+            rotated.append(case.name)
+    if rotated:
+        warnings.warn(
+            f"{len(rotated)} of {len(cases)} kernels in {folder} were stored rotated by 180 degrees (correlation "
+            f"filters: {', '.join(rotated[:4])}{', ...' if len(rotated) > 4 else ''}); rotated to the convolution "
+            "convention",
+            stacklevel=2,
+        )
+    return sorted(oriented, key=lambda c: (c.image_id, c.kernel_id))
 
 
 def crop_case(case: BlurCase, size: int | None) -> BlurCase:
