@@ -41,27 +41,39 @@ def windows_and_labels(count: int, size: int, seed: int):
     return windows, (contrast > np.median(contrast)).astype(int)
 
 
-def train(processes: int, data: Path, out: Path, args) -> tuple[float, str]:
+def run_command(processes: int, arguments: list[str]) -> tuple[float, str]:
+    """``python -m deblur_core ARGUMENTS`` in one process or under torchrun; the training seconds it prints."""
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
-    command = [*(launcher if processes > 1 else [sys.executable]), "-m", "deblur_core", "train-region-classifier"]
-    command += [str(data), "--out", str(out), "--epochs", str(args.epochs), "--width", str(args.width)]
-    command += ["--batch-size", str(args.batch_size)]
+    command = [*(launcher if processes > 1 else [sys.executable]), "-m", "deblur_core", *arguments]
     done = subprocess.run(
         command, env={**os.environ, "DEBLUR_PROGRESS": "0"}, capture_output=True, text=True, check=True
     )
-    seconds = float(re.search(r"in ([\d.]+) s with", done.stdout).group(1))
-    return seconds, done.stdout.strip()
+    return float(re.search(r"in ([\d.]+) s with", done.stdout).group(1)), done.stdout.strip()
+
+
+def train(processes: int, data: Path, out: Path, args) -> tuple[float, str]:
+    return run_command(
+        processes,
+        [
+            "train-region-classifier",
+            str(data),
+            "--out",
+            str(out),
+            "--epochs",
+            str(args.epochs),
+            "--width",
+            str(args.width),
+            "--batch-size",
+            str(args.batch_size),
+        ],
+    )
 
 
 def train_jdrl_cli(processes: int, out: Path, cache: Path) -> tuple[float, float]:
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={processes}"]
-    command = [*(launcher if processes > 1 else [sys.executable]), "-m", "deblur_core", "train-jdrl"]
-    command += ["--profile", "quick", "--out", str(out), "--cache-dir", str(cache)]
-    done = subprocess.run(
-        command, env={**os.environ, "DEBLUR_PROGRESS": "0"}, capture_output=True, text=True, check=True
+    seconds, report = run_command(
+        processes, ["train-jdrl", "--profile", "quick", "--out", str(out), "--cache-dir", str(cache)]
     )
-    seconds = float(re.search(r"in ([\d.]+) s with", done.stdout).group(1))
-    return seconds, float(re.search(r"last epoch loss ([\d.]+)", done.stdout).group(1))
+    return seconds, float(re.search(r"last epoch loss ([\d.]+)", report).group(1))
 
 
 def main() -> None:
