@@ -76,17 +76,38 @@ def oversize_label(factor: float) -> str:
 
 @dataclass
 class Sweep:
-    """Results of a sweep: ``runs[(method, case name, seed)]`` and one row of scores per run."""
+    """Results of a sweep: ``runs[(method, case name, seed)]``, one row of scores per run of the
+    main design (every variant on every case and seed), and the seed study's rows apart.
+
+    ``seed_study`` holds the reference method's runs on the seed study's cases under every
+    study seed (those of the main design included), so that its extra seeds never weigh
+    some cases more than others in the tables and claims.
+    """
 
     runs: dict = field(default_factory=dict)
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    seed_study: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def sweep_plan(
-    cases, settings: dict, *, seeds, variants=VARIANTS, loss: str = "paper", oversize_factor: float | None = None
+    cases,
+    settings: dict,
+    *,
+    seeds,
+    variants=VARIANTS,
+    loss: str = "paper",
+    oversize_factor: float | None = None,
+    seed_study: dict | None = None,
 ) -> list[tuple]:
     """``(method, case, seed, config)`` for every run, variant by variant (so that the
-    first claims complete first when a long sweep is interrupted)."""
+    first claims complete first when a long sweep is interrupted), then the oversized
+    kernels, then the seed study.
+
+    ``seed_study`` (``{"cases": n, "seeds": (...)}``) adds runs of the reference method
+    (:data:`REFERENCE`) on the first ``n`` cases under the study's seeds that the main
+    design lacks: the seed spread and the lowest-loss pick need several seeds, the claims
+    only need independent cases.
+    """
     plan = []
     for method, variant in variants.items():
         for case in cases:
@@ -104,7 +125,26 @@ def sweep_plan(
                         variant_config(size, settings, seed, loss, VARIANTS[REFERENCE]),
                     )
                 )
+    for case, seed in _extra_study_runs(cases, seeds, seed_study):
+        plan.append(
+            (REFERENCE, case, seed, variant_config(case.estimation_size, settings, seed, loss, VARIANTS[REFERENCE]))
+        )
     return plan
+
+
+def _study_cases(cases, seed_study: dict | None) -> list:
+    if not seed_study:
+        return []
+    count = seed_study["cases"]
+    if not 1 <= count <= len(cases):
+        raise ValueError(f"the seed study needs between 1 and {len(cases)} cases, got {count}")
+    return list(cases[:count])
+
+
+def _extra_study_runs(cases, seeds, seed_study: dict | None) -> list[tuple]:
+    return [
+        (case, seed) for case in _study_cases(cases, seed_study) for seed in seed_study["seeds"] if seed not in seeds
+    ]
 
 
 def variant_config(size: int, settings: dict, seed: int, loss: str, variant: dict) -> SelfDeblurConfig:
@@ -130,6 +170,7 @@ def run_sweep(
     variants=VARIANTS,
     loss: str = "paper",
     oversize_factor: float | None = None,
+    seed_study: dict | None = None,
     progress: bool = True,
     scheduler=None,
 ) -> Sweep:
@@ -139,9 +180,18 @@ def run_sweep(
     here one after another; ``"local:N"`` or a scheduler address); the tables are the same either way.
 
     Besides one row per run, each (case, seed) gets a *blurry input* and a *known kernel*
-    row (the same for every seed) so that every comparison can be paired.
+    row (the same for every seed) so that every comparison can be paired. ``seed_study``
+    is described in :func:`sweep_plan`; its rows go to :attr:`Sweep.seed_study`.
     """
-    plan = sweep_plan(cases, settings, seeds=seeds, variants=variants, loss=loss, oversize_factor=oversize_factor)
+    plan = sweep_plan(
+        cases,
+        settings,
+        seeds=seeds,
+        variants=variants,
+        loss=loss,
+        oversize_factor=oversize_factor,
+        seed_study=seed_study,
+    )
     references = {case.name: known_kernel_reference(case.blurry, case.sharp, case.kernel) for case in cases}
     sweep, rows = Sweep(), []
     for case in cases:
@@ -170,10 +220,21 @@ def run_sweep(
         description="SelfDeblur sweep",
         progress=progress,
     )
+    extra = set((case.name, seed) for case, seed in _extra_study_runs(cases, seeds, seed_study))
+    study_rows = []
     for (method, case, seed, _), result in zip(plan, results):
         sweep.runs[method, case.name, seed] = result
-        rows.append(_run_row(method, case, seed, result, references[case.name][1]))
+        row = _run_row(method, case, seed, result, references[case.name][1])
+        if method == REFERENCE and (case.name, seed) in extra:
+            study_rows.append(row)
+        else:
+            rows.append(row)
     sweep.scores = pd.DataFrame(rows)
+    study_names = [case.name for case in _study_cases(cases, seed_study)]
+    main_study_rows = sweep.scores[(sweep.scores["method"] == REFERENCE) & sweep.scores["case"].isin(study_names)]
+    sweep.seed_study = pd.concat([main_study_rows, pd.DataFrame(study_rows)], ignore_index=True)
+    if len(sweep.seed_study):
+        sweep.seed_study = sweep.seed_study.sort_values(["case", "seed"], kind="stable", ignore_index=True)
     return sweep
 
 

@@ -51,6 +51,29 @@ def test_plan_runs_every_variant_case_and_seed_then_the_oversized_kernel():
     assert seeds == {0, 1}
 
 
+def test_seed_study_adds_only_the_reference_runs_the_main_design_lacks():
+    settings = profile_settings("selfdeblur", "smoke")
+    cases = [Case("a", 9), Case("b", 7), Case("c", 5)]
+    plan = sweep_plan(cases, settings, seeds=(0,), seed_study={"cases": 2, "seeds": (0, 1, 2)})
+    assert len(plan) == len(VARIANTS) * 3 + 4
+    extra = [(m, c.name, s) for m, c, s, _ in plan[len(VARIANTS) * 3 :]]
+    assert extra == [
+        ("SelfDeblur-J", "a", 1),
+        ("SelfDeblur-J", "a", 2),
+        ("SelfDeblur-J", "b", 1),
+        ("SelfDeblur-J", "b", 2),
+    ]
+    assert [cfg.seed for *_, cfg in plan[len(VARIANTS) * 3 :]] == [1, 2, 1, 2]
+    with pytest.raises(ValueError, match="seed study needs between 1 and 3 cases"):
+        sweep_plan(cases, settings, seeds=(0,), seed_study={"cases": 4, "seeds": (0, 1)})
+
+
+def test_long_tests_each_claim_on_at_least_six_independent_cases():
+    long = profile_settings("selfdeblur", "long")
+    assert len(set(map(tuple, long["cases"]))) >= 6
+    assert len(long["seed_study"]["seeds"]) >= 3
+
+
 def _scores(j_minus_a: list[float]):
     rows = []
     for i, gap in enumerate(j_minus_a):
