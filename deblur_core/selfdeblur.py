@@ -57,7 +57,7 @@ RECIPES = {
 }
 # fields added after ALGORITHM_VERSION 4 enter the cache key only when they differ from their
 # default, so runs cached before they existed stay valid
-_KEYED_WHEN_SET = {"schedule": "scaled"}
+_KEYED_WHEN_SET = {"schedule": "scaled", "non_local_levels": 0}
 TV_WEIGHT_PER_SIGMA = 0.1
 # part of every cache key: bump it when a change alters results for an unchanged configuration
 ALGORITHM_VERSION = 4
@@ -108,6 +108,7 @@ class SelfDeblurConfig:
     channels: int = 128
     skip_channels: int = 16
     levels: int = 5
+    non_local_levels: int = 0
     input_noise_std: float = 0.001
     seed: int = 0
     precision: str = "auto"
@@ -130,6 +131,10 @@ class SelfDeblurConfig:
             raise ValueError(f"unknown schedule {self.schedule!r}; use one of {', '.join(SCHEDULES)}")
         if self.iterations < 1:
             raise ValueError(f"iterations must be positive, got {self.iterations}")
+        if not 0 <= self.non_local_levels <= self.levels:
+            raise ValueError(
+                f"non_local_levels must lie between 0 and levels ({self.levels}), got {self.non_local_levels}"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -213,7 +218,14 @@ class SelfDeblurOptimiser:
         init = torch.Generator().manual_seed(config.seed)
         torch.manual_seed(config.seed)  # network initialisation
         self.image_net = precision.prepare(
-            SkipNetwork(config.input_channels, 1, config.channels, config.skip_channels, config.levels)
+            SkipNetwork(
+                config.input_channels,
+                1,
+                config.channels,
+                config.skip_channels,
+                config.levels,
+                non_local_levels=config.non_local_levels,
+            )
         )
         self.kernel_net = make_kernel_generator(config.kernel_generator, (kh, kw)).to(precision.device)
         self.z_image = precision.prepare(

@@ -157,9 +157,12 @@ def test_default_schedule_leaves_cache_keys_of_older_runs_unchanged():
         "device": "cpu",
         **default.to_dict(),
     }
-    del identity["schedule"]
+    del identity["schedule"], identity["non_local_levels"]
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     digest.update(blurry.astype(np.float32).tobytes())
     digest.update(str(blurry.shape).encode())
     assert run_key(blurry, default) == digest.hexdigest()[:16]
     assert run_key(blurry, dataclasses.replace(default, schedule="fixed")) != run_key(blurry, default)
+    assert run_key(blurry, dataclasses.replace(default, non_local_levels=3)) != run_key(blurry, default)
+    with pytest.raises(ValueError, match="non_local_levels must lie between 0 and levels"):
+        SelfDeblurConfig(kernel_size=(7, 7), non_local_levels=6)

@@ -6,7 +6,9 @@ resolution with a stride-2 3x3 convolution; each decoder stage upsamples
 bilinearly, concatenates a thin 1x1 "skip" branch taken from the matching encoder
 input, and refines with a 3x3 and a 1x1 convolution. Reflection padding,
 BatchNorm and LeakyReLU(0.2) throughout; a 1x1 convolution and a sigmoid give the
-image in [0, 1].
+image in [0, 1]. ``non_local_levels`` adds a :class:`~deblur_core.models.non_local.NonLocalBlock`
+between the two encoder convolutions of that many of the deepest stages, as the authors'
+released code does for its three deepest (their paper does not mention it).
 
 Under bfloat16 autocast (see :mod:`deblur_core.device`) the layers that read the
 noise input and the output layer stay in float32, the usual mixed-precision practice.
@@ -24,6 +26,8 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from .non_local import NonLocalBlock
 
 
 def conv_bn_act(in_channels: int, out_channels: int, kernel_size: int, stride: int = 1) -> nn.Sequential:
@@ -71,11 +75,13 @@ class _Level(nn.Module):
         inner: nn.Module | None,
         inner_out: int,
         full_precision_input: bool = False,
+        non_local: bool = False,
     ):
         super().__init__()
         self.full_precision_input = full_precision_input
         self.skip = conv_bn_act(in_channels, skip_channels, 1) if skip_channels else None
         self.down = nn.Sequential(conv_bn_act(in_channels, channels, 3, stride=2), conv_bn_act(channels, channels, 3))
+        self.non_local = NonLocalBlock(channels) if non_local else None
         self.inner = inner
         merged = skip_channels + (inner_out if inner is not None else channels)
         self.merge_norm = nn.BatchNorm2d(merged)
@@ -90,7 +96,10 @@ class _Level(nn.Module):
         return out.to(torch.get_autocast_dtype(device)) if torch.is_autocast_enabled(device) else out
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        deep = self.down[1](self._reads_input(self.down[0], x))
+        deep = self._reads_input(self.down[0], x)
+        if self.non_local is not None:
+            deep = self.non_local(deep)
+        deep = self.down[1](deep)
         if self.inner is not None:
             deep = self.inner(deep)
         deep = F.interpolate(deep, scale_factor=2, mode="bilinear", align_corners=False)
@@ -122,6 +131,9 @@ class SkipNetwork(nn.Module):
     output : {'sigmoid', 'none'}
         Final non-linearity: a sigmoid for images; ``'none'`` returns logits, which
         Double-DIP's kernel generator turns into a kernel with a softmax.
+    non_local_levels : int
+        How many of the deepest stages get a non-local block (0 in the paper's description,
+        3 in the authors' released code).
     """
 
     def __init__(
@@ -132,14 +144,25 @@ class SkipNetwork(nn.Module):
         skip_channels: int = 16,
         levels: int = 5,
         output: str = "sigmoid",
+        non_local_levels: int = 0,
     ):
         super().__init__()
         if output not in ("sigmoid", "none"):
             raise ValueError(f"output must be 'sigmoid' or 'none', got {output!r}")
+        if not 0 <= non_local_levels <= levels:
+            raise ValueError(f"non_local_levels must lie between 0 and levels ({levels}), got {non_local_levels}")
         inner = None
         for level in reversed(range(levels)):
             level_in = in_channels if level == 0 else channels
-            inner = _Level(level_in, channels, skip_channels, inner, channels, full_precision_input=level == 0)
+            inner = _Level(
+                level_in,
+                channels,
+                skip_channels,
+                inner,
+                channels,
+                full_precision_input=level == 0,
+                non_local=level >= levels - non_local_levels,
+            )
         self.body = inner
         self.head = nn.Conv2d(channels, out_channels, 1)
         self.output = output
