@@ -1,14 +1,21 @@
 """Quality and speed of the project's blind kernel estimator (deblur_core.kernel_estimation).
 
 Quality: every case of the Levin-like synthetic benchmark (4 images x 8 kernels, 255 px,
-whole images, SelfDeblur's estimation sizes). Each kernel is estimated, the image is
-deconvolved with it and with the true kernel by the same hyper-Laplacian method, and
-Levin's error ratio is computed. The default settings are compared with Pan et al.'s
-own (5 alternations per scale, splitting weight doubling per step, 20
-conjugate-gradient steps per kernel update) in the same run.
-Targets: mean error ratio <= 2.0 and >= 85 % of images at or below 3. (For scale,
-published numbers on the real Levin set: Pan et al.'s dark channel 1.26, Xu & Jia
-1.49, Cho & Lee 1.71.)
+whole images, SelfDeblur's estimation sizes), in both of its kernel models: the
+constant-speed ``trajectory`` kernels and the harder ``recorded-shake`` ones (uneven
+speed along the path, optical blur, twice the noise; closer to Levin et al.'s recorded
+kernels). Each kernel is estimated, the image is deconvolved with it and with the true
+kernel by the same hyper-Laplacian method, and Levin's error ratio and Hu & Yang's
+kernel similarity are computed. Settings compared in the same run: the default, Pan et
+al.'s own (5 alternations per scale, splitting weight doubling per step, 20
+conjugate-gradient steps per kernel update), and ``CANDIDATES`` aimed at recorded shake.
+Targets: mean error ratio <= 2.0 and >= 85 % of images at or below 3 on ``trajectory``;
+the issue's real-data target, >= 60 % of images at similarity >= 0.75, is reported as
+``share_similarity_ge_0.75`` on both sets. (For scale, published numbers on the real
+Levin set: Pan et al.'s dark channel 1.26, Xu & Jia 1.49, Cho & Lee 1.71.)
+
+CLI: ``python -m deblur_core estimate-kernel`` on one 255 px image in a subprocess,
+start-up included (target < 5 s).
 
 Speed: 228 x 228 windows with a 27 x 27 kernel, ``--windows`` of them estimated in one
 batched call against the same windows one call at a time (interleaved rounds, ratio
@@ -17,8 +24,9 @@ on 2 CPU cores; a whole image in < 5 s.
 
     python benchmarks/kernel_estimation.py [--windows 8] [--rounds 3] [--skip-pan]
 
-The last line is JSON with the keys ``mean_error_ratio``, ``share_error_ratio_le_3``,
-``windows_per_s_batched``, ``windows_per_s_single`` and ``whole_image_s``.
+The last line is JSON: per kernel model and setting the mean error ratio, the share at or
+below 3, the mean similarity and the share at or above 0.75; ``windows_per_s_batched``,
+``windows_per_s_single``, ``whole_image_s``, ``cli_s`` and the CPU.
 """
 
 from __future__ import annotations
@@ -27,21 +35,38 @@ import argparse
 import json
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from deblur_core.data.levin import levin_like_benchmark
+from deblur_core import storage
+from deblur_core.data.levin import KERNEL_MODELS, levin_like_benchmark
 from deblur_core.deconv import deconvolve_hyper_laplacian
+from deblur_core.device import cpu_flags, cpu_model
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.kernel_estimation import EstimatorConfig, estimate_kernels
 from deblur_core.kernels import kernel_similarity
 from deblur_core.progress import progress_bar
 
 ROOT = Path(__file__).resolve().parents[1]
-PAN_SETTINGS = {"iterations_per_scale": 5, "beta_rate": 2.0, "conjugate_gradient_steps": 20}
+SETTINGS = {
+    "default": {},
+    "Pan et al. (5 alternations, weight x2)": {
+        "iterations_per_scale": 5,
+        "beta_rate": 2.0,
+        "conjugate_gradient_steps": 20,
+    },
+    # recorded kernels have faint strokes between bright knots: keep fainter taps
+    "faint taps kept (clean-up at 2 % of the peak)": {"cleanup_threshold": 0.02},
+    # the recorded-shake set is twice as noisy: a stronger L0 gradient prior
+    "stronger gradient prior (lambda 8e-3)": {"gradient_weight": 8e-3},
+}
+SIMILARITY_TARGET = 0.75
 
 
 def quality(cases, references: list[float], options: dict, label: str) -> dict:
@@ -64,12 +89,35 @@ def quality(cases, references: list[float], options: dict, label: str) -> dict:
             }
         )
     ratios = np.array([r["error ratio"] for r in rows])
+    similarities = np.array([r["similarity"] for r in rows])
     return {
         "rows": rows,
         "mean_error_ratio": float(ratios.mean()),
         "share_le_3": float((ratios <= 3).mean()),
+        "mean_similarity": float(similarities.mean()),
+        "share_similarity_ge_target": float((similarities >= SIMILARITY_TARGET).mean()),
+        "seconds": float(np.mean([r["seconds"] for r in rows])),
         "worst": max(rows, key=lambda r: r["error ratio"]),
     }
+
+
+def cli_seconds(blurry: np.ndarray, kernel_size: int) -> float:
+    """Wall time of ``python -m deblur_core estimate-kernel`` on one image, start-up included."""
+    with tempfile.TemporaryDirectory() as folder:
+        image = Path(folder) / "blurry.png"
+        storage.save_image(image, blurry)
+        command = [
+            sys.executable,
+            "-m",
+            "deblur_core",
+            "estimate-kernel",
+            str(image),
+            "--kernel-size",
+            str(kernel_size),
+        ]
+        started = time.perf_counter()
+        subprocess.run([*command, "--out", str(Path(folder) / "kernel.png")], check=True, capture_output=True)
+        return time.perf_counter() - started
 
 
 def throughput(windows: np.ndarray, rounds: int) -> tuple[float, float]:
@@ -94,27 +142,39 @@ def main() -> None:
     parser.add_argument("--skip-pan", action="store_true", help="skip the run with Pan et al.'s settings")
     args = parser.parse_args()
 
-    cases = levin_like_benchmark(ROOT / "data" / "cache")
+    flags = cpu_flags() or set()
     print(
-        f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads"
+        f"CPU: {cpu_model()} ({platform.machine()}), flags: "
+        f"{' '.join(f for f in ('avx2', 'fma', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in flags) or 'unknown'}; "
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     )
-
-    # deconvolution with the true kernel is the same for every setting: computed once per case
-    references = [known_kernel_reference(case.blurry, case.sharp, case.kernel)[1] for case in cases]
-    default = quality(cases, references, {}, "default")
-    results = {"default (10 alternations, weight x3)": default}
-    if not args.skip_pan:
-        results["Pan et al. (5 alternations, weight x2)"] = quality(cases, references, PAN_SETTINGS, "Pan et al.")
-    print(f"\nLevin-like synthetic benchmark, {len(cases)} whole 255 px images")
-    print(f"{'settings':40s} {'mean ER':>8s} {'ER <= 3':>8s} {'mean sim.':>9s} {'s/image':>8s}  worst case")
-    for label, result in results.items():
-        rows = result["rows"]
+    settings = {k: v for k, v in SETTINGS.items() if not (args.skip_pan and k.startswith("Pan"))}
+    figures, quality_figures = {"cpu": cpu_model()}, {}
+    for model in KERNEL_MODELS:
+        cases = levin_like_benchmark(ROOT / "data" / "cache", kernel_model=model)
+        # deconvolution with the true kernel is the same for every setting: computed once per case
+        references = [known_kernel_reference(case.blurry, case.sharp, case.kernel)[1] for case in cases]
+        results = {
+            label: quality(cases, references, options, f"{model}, {label}") for label, options in settings.items()
+        }
+        print(f"\nLevin-like synthetic benchmark, {model} kernels, {len(cases)} whole 255 px images")
         print(
-            f"{label:40s} {result['mean_error_ratio']:8.2f} {result['share_le_3']:8.0%} "
-            f"{np.mean([r['similarity'] for r in rows]):9.3f} {np.mean([r['seconds'] for r in rows]):8.2f}  "
-            f"{result['worst']['case']} ({result['worst']['error ratio']:.2f})"
+            f"{'settings':46s} {'mean ER':>8s} {'ER <= 3':>8s} {'mean sim.':>9s} {'sim>=.75':>8s} {'s/image':>8s}"
+            "  worst case"
         )
+        for label, result in results.items():
+            print(
+                f"{label:46s} {result['mean_error_ratio']:8.2f} {result['share_le_3']:8.0%} "
+                f"{result['mean_similarity']:9.3f} {result['share_similarity_ge_target']:8.0%} "
+                f"{result['seconds']:8.2f}  {result['worst']['case']} ({result['worst']['error ratio']:.2f})"
+            )
+            quality_figures[f"{model} | {label}"] = {
+                "mean_error_ratio": round(result["mean_error_ratio"], 4),
+                "share_error_ratio_le_3": round(result["share_le_3"], 4),
+                "mean_similarity": round(result["mean_similarity"], 4),
+                "share_similarity_ge_0.75": round(result["share_similarity_ge_target"], 4),
+            }
+    cases = levin_like_benchmark(ROOT / "data" / "cache")
 
     rng = np.random.default_rng(0)
     sources = [c.blurry for c in cases if c.kernel_id == 4]  # the 27 px kernel
@@ -136,18 +196,17 @@ def main() -> None:
     print(f"{'one window per call':28s} {per_s_single:10.2f}")
     print(f"{'batched / single':28s} {per_s_batched / per_s_single:10.2f}x")
     print(f"whole 255 x 255 image, 27 x 27 kernel: {whole_s:.2f} s")
-    figures = {
-        "mean_error_ratio": round(default["mean_error_ratio"], 4),
-        "share_error_ratio_le_3": round(default["share_le_3"], 4),
-        "windows_per_s_batched": round(per_s_batched, 3),
-        "windows_per_s_single": round(per_s_single, 3),
-        "whole_image_s": round(whole_s, 3),
-        "mean_similarity": round(float(np.mean([r["similarity"] for r in default["rows"]])), 4),
-    }
-    if "Pan et al. (5 alternations, weight x2)" in results:
-        pan = results["Pan et al. (5 alternations, weight x2)"]
-        figures["pan_settings_mean_error_ratio"] = round(pan["mean_error_ratio"], 4)
-        figures["pan_settings_share_error_ratio_le_3"] = round(pan["share_le_3"], 4)
+    cli_s = cli_seconds(whole.blurry, 27)
+    print(f"command line (estimate-kernel, start-up included), same image: {cli_s:.2f} s")
+    figures.update(
+        {
+            "quality": quality_figures,
+            "windows_per_s_batched": round(per_s_batched, 3),
+            "windows_per_s_single": round(per_s_single, 3),
+            "whole_image_s": round(whole_s, 3),
+            "cli_s": round(cli_s, 3),
+        }
+    )
     print(json.dumps(figures))
 
 

@@ -94,6 +94,7 @@ class EstimatorConfig:
     iterations_per_scale : latent/kernel alternations at each scale.
     beta_rate : growth factor of the splitting weight in the latent step.
     conjugate_gradient_steps : iterations of the kernel step's solver.
+    cleanup_threshold : taps below this fraction of the peak are zeroed after every kernel step.
     """
 
     kernel_size: int
@@ -104,6 +105,7 @@ class EstimatorConfig:
     iterations_per_scale: int = 10
     beta_rate: float = 3.0
     conjugate_gradient_steps: int = 10
+    cleanup_threshold: float = 0.05
 
     def __post_init__(self):
         check_kernel_size(self.kernel_size)
@@ -113,6 +115,8 @@ class EstimatorConfig:
             raise ValueError(f"beta_rate must exceed 1, got {self.beta_rate}")
         if self.gradient_weight <= 0 or self.kernel_weight <= 0 or self.dark_channel_weight < 0:
             raise ValueError("gradient_weight and kernel_weight must be positive, dark_channel_weight >= 0")
+        if not 0 <= self.cleanup_threshold < 1:
+            raise ValueError(f"cleanup_threshold must lie in [0, 1), got {self.cleanup_threshold}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -434,7 +438,7 @@ def _estimate_batch(blurry: torch.Tensor, config: EstimatorConfig) -> torch.Tens
             _resize(blurry, shape), fft_friendly(shape[0] + size) - shape[0], fft_friendly(shape[1] + size) - shape[1]
         )
         padded_shape = tuple(observed.shape[-2:])
-        kernels = recentre_kernels(clean_kernels(_resize(kernels, (size, size)).clamp_min(0)))
+        kernels = recentre_kernels(clean_kernels(_resize(kernels, (size, size)).clamp_min(0), config.cleanup_threshold))
         spectrum = _fft(observed)
         differences = _difference_spectrum(padded_shape, blurry.dtype, blurry.device)
         weight = config.gradient_weight
@@ -456,7 +460,7 @@ def _estimate_batch(blurry: torch.Tensor, config: EstimatorConfig) -> torch.Tens
                 latent, observed, kernels, config.kernel_weight, config.conjugate_gradient_steps, threshold
             )
             threshold = threshold / 1.1
-            kernels = clean_kernels(kernels)
+            kernels = clean_kernels(kernels, config.cleanup_threshold)
             weight = max(weight / 1.1, 1e-4)
     return recentre_kernels(kernels)
 

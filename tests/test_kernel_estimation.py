@@ -121,3 +121,5 @@ def test_bad_input_is_a_one_line_error():
         estimate_kernel(broken, 7)
     with pytest.raises(ValueError, match="grey"):
         estimate_kernel(np.zeros((2, 3, 40, 40)), 7)
+    with pytest.raises(ValueError, match="cleanup_threshold must lie in"):
+        estimate_kernel(image, 7, cleanup_threshold=1.0)

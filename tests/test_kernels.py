@@ -1,3 +1,5 @@
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from deblur_core.kernels import (
     kernel_similarity,
     normalize_kernel,
     random_motion_kernel,
+    recorded_shake_kernel,
 )
 
 
@@ -68,3 +71,21 @@ def test_even_or_tiny_sizes_rejected(bad):
 def test_kernel_larger_than_image_rejected():
     with pytest.raises(ValueError, match="larger than the image"):
         check_kernel_size(31, image_shape=(25, 40))
+
+
+def test_constant_speed_kernels_are_those_of_earlier_versions():
+    # the Levin-like benchmark and every cached run depend on these exact kernels
+    digest = hashlib.sha256(random_motion_kernel(15, seed=3).tobytes()).hexdigest()[:16]
+    assert digest == "22ee2447cbbeb635"
+
+
+def test_recorded_shake_kernels_spread_their_mass_less_evenly():
+    def unevenness(kernel):  # coefficient of variation of the taps that carry mass
+        taps = kernel[kernel > kernel.max() / 20]
+        return taps.std() / taps.mean()
+
+    even = np.mean([unevenness(random_motion_kernel(21, seed=s)) for s in range(12)])
+    shaken = np.mean([unevenness(recorded_shake_kernel(21, seed=s)) for s in range(12)])
+    assert shaken > 1.2 * even
+    with pytest.raises(ValueError, match="must be >= 0"):
+        random_motion_kernel(9, seed=0, speed_variation=-1)

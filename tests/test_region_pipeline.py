@@ -191,3 +191,9 @@ def test_kernel_size_confound_and_size_only_auc():
     table = kernel_size_confound([small, large]).set_index("kernel size")
     assert table["good share"].to_dict() == {5: 1.0, 9: 0.0}
     assert size_only_auc([small, large]) == 1.0  # blur size alone predicts every label
+
+
+def test_a_setting_added_later_keeps_the_labels_cache_key_at_its_default():
+    default = labels_module._cache_folder("cache", 64, 32, {})
+    assert labels_module._cache_folder("cache", 64, 32, {"cleanup_threshold": 0.05}) == default
+    assert labels_module._cache_folder("cache", 64, 32, {"cleanup_threshold": 0.02}) != default

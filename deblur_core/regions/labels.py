@@ -73,6 +73,9 @@ def stack_labelled(
     return windows, labels
 
 
+_KEYED_WHEN_CHANGED = {"cleanup_threshold": 0.05}
+
+
 def estimator_config(kernel_size: int, options: dict | None = None) -> EstimatorConfig:
     """The estimator used for labels and evaluation, with ``options`` overriding its defaults."""
     return EstimatorConfig(kernel_size, **(options or {}))
@@ -90,6 +93,10 @@ def _cache_folder(cache_dir, window_size: int, stride: int, options: dict) -> Pa
         return None
     settings = estimator_config(3, options).to_dict()
     settings.pop("kernel_size")
+    # settings added after the labels were first cached enter the key only when changed
+    for name, default in _KEYED_WHEN_CHANGED.items():
+        if settings[name] == default:
+            settings.pop(name)
     key = _fingerprint({"version": LABEL_VERSION, "window": window_size, "stride": stride, **settings})
     return Path(cache_dir) / f"labels_{key}"
 
