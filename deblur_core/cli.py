@@ -65,7 +65,12 @@ def command_selfdeblur(args) -> str:
     )
     out = Path(args.out) if args.out else Path("selfdeblur_out") / Path(args.blurry).stem
     started = time.perf_counter()
-    result = run_selfdeblur(grey, config, cache_dir=out / ".cache", description=f"SelfDeblur {Path(args.blurry).name}")
+    result = run_selfdeblur(
+        grey,
+        config,
+        cache_dir=out / ".cache",
+        description=f"SelfDeblur {Path(args.blurry).name}",
+    )
     if blurry.ndim == 3:
         # colour: the kernel comes from the luminance; each channel is then deconvolved
         # with it (the SelfDeblur-Delta route), which keeps colours consistent
@@ -304,7 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(RECIPES),
         default="authors",
         help="authors (default): MSE then 1 - SSIM after 1,000 iterations, learning rate halved at 2,000/3,000/4,000, "
-        "as in the authors' released code and measured better; paper: Eq. 6 (MSE + TV) with the milestones scaled "
+        "non-local blocks in G_x, as in the authors' released code and measured better; "
+        "paper: Eq. 6 (MSE + TV) with the milestones scaled "
         "to the budget, as the notebooks' tables use",
     )
     sd.add_argument("--profile", choices=PROFILES, default="quick")
