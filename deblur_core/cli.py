@@ -193,9 +193,10 @@ def command_jdrl_deblur(args) -> str:
     )
 
 
-def _train_as_rank(train, save):
+def _train_as_rank(train, save, describe) -> str | None:
     """``train()`` in this process's DDP group (a group of one unless started by torchrun); rank 0 saves the result
-    with ``save(result)``. Returns (result, seconds, world size) on rank 0 and None on the others, which stay silent."""
+    with ``save(result)`` and returns ``describe(result, seconds, world size)``; the other ranks return None and
+    stay silent."""
     from .ddp import finish, process_group
 
     group = process_group()
@@ -205,7 +206,7 @@ def _train_as_rank(train, save):
     if group.is_main:
         save(result)
     finish()
-    return (result, seconds, group.world_size) if group.is_main else None
+    return describe(result, seconds, group.world_size) if group.is_main else None
 
 
 def command_train_region_classifier(args) -> str | None:
@@ -223,7 +224,16 @@ def command_train_region_classifier(args) -> str | None:
         learning_rate=args.learning_rate,
         seed=args.seed,
     )
-    done = _train_as_rank(
+
+    def describe(result, seconds, world_size):
+        last = result.history.iloc[-1]
+        return (
+            f"trained {config.epochs} epochs on {len(data['train_labels'])} windows in {seconds:.1f} s with "
+            f"{world_size} process(es); last epoch: training loss {last['train_loss']:.4f}, validation AUC "
+            f"{last['val_auc']:.3f}; rank 0 wrote {args.out}"
+        )
+
+    return _train_as_rank(
         lambda: train_classifier(
             data["train_windows"],
             data["train_labels"],
@@ -233,15 +243,7 @@ def command_train_region_classifier(args) -> str | None:
             cache_dir=args.cache_dir,
         ),
         lambda result: save_classifier(args.out, result.model),
-    )
-    if done is None:
-        return None
-    result, seconds, world_size = done
-    last = result.history.iloc[-1]
-    return (
-        f"trained {config.epochs} epochs on {len(data['train_labels'])} windows in {seconds:.1f} s with "
-        f"{world_size} process(es); last epoch: training loss {last['train_loss']:.4f}, validation AUC "
-        f"{last['val_auc']:.3f}; rank 0 wrote {args.out}"
+        describe,
     )
 
 
@@ -256,7 +258,16 @@ def command_train_jdrl(args) -> str | None:
     train, _ = synthetic_splits(settings, cache_dir=args.cache_dir)
     blurry = np.stack([pair.blurry for pair in train])
     sharp = np.stack([pair.sharp for pair in train])
-    done = _train_as_rank(
+
+    def describe(result, seconds, world_size):
+        last = result.history.iloc[-1]
+        return (
+            f"trained {args.variant} ({args.profile}, {len(result.history)} epochs, seed {args.seed}) on "
+            f"{len(blurry)} pairs in {seconds:.1f} s with {world_size} process(es); last epoch loss "
+            f"{last['loss']:.4f}; rank 0 wrote {args.out}"
+        )
+
+    return _train_as_rank(
         lambda: train_jdrl(
             blurry,
             sharp,
@@ -266,15 +277,7 @@ def command_train_jdrl(args) -> str | None:
             description=f"{args.variant}, seed {args.seed}",
         ),
         lambda result: save_unet(args.out, result.model),
-    )
-    if done is None:
-        return None
-    result, seconds, world_size = done
-    last = result.history.iloc[-1]
-    return (
-        f"trained {args.variant} ({args.profile}, {len(result.history)} epochs, seed {args.seed}) on {len(blurry)} "
-        f"pairs in {seconds:.1f} s with {world_size} process(es); last epoch loss {last['loss']:.4f}; "
-        f"rank 0 wrote {args.out}"
+        describe,
     )
 
 

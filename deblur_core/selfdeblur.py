@@ -212,13 +212,7 @@ class SelfDeblurOptimiser:
     to step through iterations yourself, as ``benchmarks/selfdeblur_speed.py`` does.
     """
 
-    def __init__(
-        self,
-        blurry: np.ndarray,
-        config: SelfDeblurConfig,
-        tv_weight: float,
-        precision: Precision,
-    ):
+    def __init__(self, blurry: np.ndarray, config: SelfDeblurConfig, tv_weight: float, precision: Precision):
         self.config, self.tv_weight, self.precision = config, tv_weight, precision
         kh, kw = config.kernel_size
         h, w = blurry.shape
