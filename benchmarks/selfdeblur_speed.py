@@ -3,20 +3,24 @@
 Times one SelfDeblur-J iteration (forward, backward, Adam step of both networks) at
 the paper's network size on a 255 x 255 image with a 27 x 27 kernel, for
 
-* ``float32``: eager PyTorch, float32, NCHW memory layout: the baseline;
-* ``float32-channels-last``: float32 with channels-last tensors;
-* ``bfloat16``: bf16 autocast with channels-last tensors, forced (emulated where the CPU lacks it);
-* ``default``: what ``deblur_core.device.select_precision('auto')`` picks here;
+* ``float32``: eager PyTorch, float32, NCHW memory layout, glibc's allocator as it comes:
+  the baseline, what plain PyTorch code (the authors' included) gets;
+* ``float32-retained``: the same with freed memory retained for reuse
+  (:func:`deblur_core.device.retain_freed_memory`, which the package applies on the CPU);
+* ``float32-channels-last``, ``bfloat16`` (autocast, channels-last; emulated where the CPU lacks
+  bf16 units): each forced, memory retained;
+* ``default``: what ``deblur_core.device.select_precision('auto')`` picks here, as the package runs it;
 * ``CLI``: ``python -m deblur_core selfdeblur`` on the same image in a subprocess
   (its own reported seconds per iteration, start-up excluded).
 
 Every path runs the network the CLI runs by default (the ``authors`` recipe: with non-local
-blocks). The in-process paths are timed in alternating rounds, so machine noise hits them alike;
+blocks). Each in-process path lives in its own worker process (the allocator setting is
+process-wide); the workers are timed in alternating rounds, so machine noise hits them alike;
 figures are ratios of medians. Then float32 and the default run the same number of
 iterations on a Levin-like case (same seed) and their aligned PSNRs are compared (these
 runs go through the notebooks' run cache, so a second benchmark skips them).
 
-    python benchmarks/selfdeblur_speed.py [--rounds 5] [--accuracy-iterations 500]
+    python benchmarks/selfdeblur_speed.py [--rounds 7] [--accuracy-iterations 500]
     ONEDNN_MAX_CPU_ISA=AVX512_CORE python benchmarks/selfdeblur_speed.py   # as on a CPU without bf16 units
 
 The last line is JSON: ``speedup`` (float32 time / default time), ``psnr_drop_db``
@@ -40,12 +44,27 @@ import torch
 
 from deblur_core import storage
 from deblur_core.data.levin import crop_case, levin_like_benchmark
-from deblur_core.device import cpu_flags, cpu_model, cpu_native_bf16, select_precision
+from deblur_core.device import (
+    ALLOCATOR_ENV,
+    cpu_flags,
+    cpu_model,
+    cpu_native_bf16,
+    retain_freed_memory,
+    select_precision,
+)
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.selfdeblur import RECIPES, SelfDeblurConfig, SelfDeblurOptimiser, run_selfdeblur
 
 ROOT = Path(__file__).resolve().parents[1]
-PATHS = ("float32", "float32-channels-last", "bfloat16", "default")
+#: name: (precision, allocator) of each worker
+PATHS = {
+    "float32": ("float32", "system"),
+    "float32-retained": ("float32", "retain"),
+    "float32-channels-last": ("float32-channels-last", "retain"),
+    "bfloat16": ("bfloat16", "retain"),
+    "default": ("auto", "retain"),
+}
+WARM_UP = 4
 CLI_WARM_UP = 4
 RELEVANT_FLAGS = (
     "avx2",
@@ -62,11 +81,52 @@ RELEVANT_FLAGS = (
 )
 
 
-def time_steps(optimiser: SelfDeblurOptimiser, steps: int) -> float:
-    started = time.perf_counter()
-    for _ in range(steps):
+def worker(precision_name: str, size: int, kernel_size: int) -> None:
+    """Build one path's optimiser, then answer each line ``N`` on stdin with its seconds per step over N steps."""
+    precision = select_precision(precision=precision_name)
+    config = SelfDeblurConfig(
+        kernel_size=(kernel_size,) * 2, iterations=10_000, precision=precision.name, **RECIPES["authors"]
+    )
+    optimiser = SelfDeblurOptimiser(np.random.default_rng(0).random((size, size)), config, 0.0, precision)
+    for _ in range(WARM_UP):  # allocator, oneDNN primitive caches
         optimiser.step()
-    return (time.perf_counter() - started) / steps
+    print(json.dumps({"precision": precision.name, "allocator": retain_freed_memory()}), flush=True)
+    for line in sys.stdin:
+        steps = int(line)
+        started = time.perf_counter()
+        for _ in range(steps):
+            optimiser.step()
+        print((time.perf_counter() - started) / steps, flush=True)
+
+
+class Worker:
+    """A path's worker process (:func:`worker`), started with its allocator setting."""
+
+    def __init__(self, precision: str, allocator: str, size: int, kernel_size: int):
+        command = [sys.executable, __file__, "--worker", precision, "--size", str(size), "--kernel-size"]
+        self.process = subprocess.Popen(
+            [*command, str(kernel_size)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, ALLOCATOR_ENV: allocator},
+        )
+        self.description = json.loads(self._answer())
+
+    def _answer(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark worker stopped (exit code {self.process.wait()}); see its error above")
+        return line
+
+    def seconds_per_step(self, steps: int) -> float:
+        self.process.stdin.write(f"{steps}\n")
+        self.process.stdin.flush()
+        return float(self._answer())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
 
 
 def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: int) -> float:
@@ -106,14 +166,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=255, help="blurry image side for the timing")
     parser.add_argument("--kernel-size", type=int, default=27)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds")
+    parser.add_argument("--rounds", type=int, default=7, help="alternating timing rounds")
     parser.add_argument("--steps", type=int, default=2, help="iterations per round and path")
     parser.add_argument("--cli-iterations", type=int, default=24, help="0 skips the CLI timing")
     parser.add_argument("--accuracy-iterations", type=int, default=500, help="0 skips the accuracy runs")
     parser.add_argument(
         "--accuracy-crop", type=int, default=127, help="crop side of the accuracy case (0: whole 255 px image)"
     )
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.size, args.kernel_size)
+        return
 
     default = select_precision()
     flags = cpu_flags() or set()
@@ -122,35 +186,38 @@ def main() -> None:
     print(
         f"flags: {' '.join(f for f in RELEVANT_FLAGS if f in flags) or 'unknown'}; "
         f"ONEDNN_MAX_CPU_ISA={os.environ.get('ONEDNN_MAX_CPU_ISA', '(unset)')}; native bf16: {native}; "
-        f"default path: {default.name}"
+        f"default path: {default.name}; allocator: {retain_freed_memory()}"
     )
 
-    rng = np.random.default_rng(0)
-    blurry = rng.random((args.size, args.size))
     k = args.kernel_size
-    optimisers = {}
-    for name in PATHS:
-        precision = select_precision(precision="auto" if name == "default" else name)
-        config = SelfDeblurConfig(kernel_size=(k, k), iterations=10_000, precision=precision.name, **RECIPES["authors"])
-        optimisers[name] = SelfDeblurOptimiser(blurry, config, 0.0, precision)
-        time_steps(optimisers[name], 2)  # warm-up: allocator, oneDNN primitive caches
-    times = {name: [] for name in optimisers}
-    for _ in range(args.rounds):
-        for name, optimiser in optimisers.items():
-            times[name].append(time_steps(optimiser, args.steps))
+    workers = {}
+    try:
+        for name, (precision, allocator) in PATHS.items():
+            workers[name] = Worker(precision, allocator, args.size, k)
+        times = {name: [] for name in workers}
+        for _ in range(args.rounds):
+            for name, path in workers.items():
+                times[name].append(path.seconds_per_step(args.steps))
+    finally:
+        for path in workers.values():
+            path.close()
     median = {name: statistics.median(values) for name, values in times.items()}
+    blurry = np.random.default_rng(0).random((args.size, args.size))
     timed_cli = args.cli_iterations > CLI_WARM_UP + 1
     cli = cli_seconds_per_iteration(blurry, k, args.cli_iterations) if timed_cli else float("nan")
 
     print(f"\nSelfDeblur-J iteration, {args.size}x{args.size} image, {k}x{k} kernel, G_x 128 channels")
-    print(f"{'path':<30} {'s / iteration':>14} {'vs float32':>11}   rounds (s)")
-    for name in PATHS:
+    print(f"{'path':<34} {'freed memory':<13} {'s / iteration':>14} {'vs float32':>11}   rounds (s)")
+    for name, path in workers.items():
         label = f"default ({default.name})" if name == "default" else name
         rounds = ", ".join(f"{t:.3f}" for t in times[name])
-        print(f"{label:<30} {median[name]:>14.3f} {median['float32'] / median[name]:>10.2f}x   {rounds}")
+        print(
+            f"{label:<34} {'retained' if PATHS[name][1] == 'retain' else 'returned':<13} {median[name]:>14.3f} "
+            f"{median['float32'] / median[name]:>10.2f}x   {rounds}"
+        )
     if np.isfinite(cli):
         print(
-            f"{'CLI (subprocess)':<30} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
+            f"{'CLI (subprocess)':<34} {'retained':<13} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
             f"{cli / median['default']:.2f}x the default path's time"
         )
     speedup = median["float32"] / median["default"]
@@ -187,6 +254,7 @@ def main() -> None:
                 "default_precision": default.name,
                 "cpu": cpu_model(),
                 "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+                "allocator": retain_freed_memory(),
                 **{f"{name}_s_per_iteration": round(median[name], 4) for name in PATHS},
                 "cli_s_per_iteration": round(cli, 4) if np.isfinite(cli) else None,
                 "cli_over_default": round(cli / median["default"], 3) if np.isfinite(cli) else None,

@@ -6,12 +6,16 @@ networks only where the hardware computes it natively: CUDA GPUs of compute
 capability 8.0 or later, and CPUs with AVX-512 BF16 or AMX (read from the CPU's
 flags; where they cannot be read, a one-time measured probe cached per machine).
 Everywhere else the CPU runs float32 with channels-last tensors.
+On Linux with glibc, choosing the CPU also makes the C allocator keep the memory that
+large tensors free (:func:`retain_freed_memory`), so that each training step reuses it
+instead of faulting in fresh pages from the kernel.
 ``benchmarks/selfdeblur_speed.py`` measures each choice against plain float32.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -25,18 +29,82 @@ import torch
 
 DEVICE_ENV = "DEBLUR_DEVICE"
 PRECISION_ENV = "DEBLUR_PRECISION"
+ALLOCATOR_ENV = "DEBLUR_CPU_ALLOCATOR"
 
 
 def select_device(preferred: str | None = None) -> torch.device:
-    """``preferred``, else ``$DEBLUR_DEVICE``, else CUDA, then MPS, then CPU."""
+    """``preferred``, else ``$DEBLUR_DEVICE``, else CUDA, then MPS, then CPU.
+
+    Choosing the CPU also calls :func:`retain_freed_memory` (once per process).
+    """
     name = preferred or os.environ.get(DEVICE_ENV)
     if name:
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+        device = torch.device(name)
+    elif torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if device.type == "cpu":
+        retain_freed_memory()
+    return device
+
+
+# glibc's mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+# PyTorch has no caching allocator on the CPU: every activation is malloc'ed and freed each step
+RETAINED_BYTES = 1 << 30
+# the largest mmap threshold that glibc releases before 2.35 accept (half their 64 MiB heap size)
+_OLD_GLIBC_MMAP_LIMIT = 32 << 20
+_allocator_state: str | None = None
+
+
+def retain_freed_memory() -> str:
+    """Make glibc keep freed blocks of up to 1 GiB for reuse (once per process); return what it does now.
+
+    glibc serves every block above its mmap threshold (128 KiB to 32 MiB, adapting) with a
+    fresh ``mmap`` and returns it to the kernel on ``free``. A network's activations are that
+    big, so every step of a CPU training loop faults in, and zeroes, the same gigabyte again:
+    on a 2-core machine that took half of a SelfDeblur iteration
+    (``benchmarks/selfdeblur_speed.py`` measures it). Raising the mmap and trim thresholds makes
+    freed blocks stay in the heap for the next step; the process's peak memory does not grow,
+    but it no longer shrinks after a peak. Numerical results are unchanged.
+
+    Linux with glibc only (elsewhere a no-op); ``DEBLUR_CPU_ALLOCATOR=system`` keeps glibc's
+    behaviour. :func:`select_device` and :func:`select_precision` call it when they choose the CPU.
+    """
+    global _allocator_state
+    if _allocator_state is None:
+        _allocator_state = configure_allocator(platform.libc_ver()[0], None, os.environ)
+    return _allocator_state
+
+
+def configure_allocator(libc: str, mallopt, environ) -> str:
+    """The decision of :func:`retain_freed_memory` for C library ``libc`` (``platform.libc_ver()[0]``),
+    applied through ``mallopt`` (``None``: the process's own) under environment ``environ``.
+
+    Examples
+    --------
+    >>> calls = []
+    >>> configure_allocator("glibc", lambda *a: calls.append(a) or 1, environ={})
+    'glibc, freed blocks up to 1024 MiB retained'
+    >>> calls == [(-1, 1 << 30), (-3, 1 << 30)]
+    True
+    >>> configure_allocator("", None, environ={})
+    'system allocator (not glibc)'
+    """
+    if environ.get(ALLOCATOR_ENV, "retain") == "system":
+        return f"system allocator (${ALLOCATOR_ENV}=system)"
+    if libc != "glibc":
+        return "system allocator (not glibc)"
+    mallopt = mallopt or ctypes.CDLL(None).mallopt
+    mallopt(_M_TRIM_THRESHOLD, RETAINED_BYTES)
+    threshold = RETAINED_BYTES
+    if not mallopt(_M_MMAP_THRESHOLD, threshold):
+        threshold = _OLD_GLIBC_MMAP_LIMIT
+        mallopt(_M_MMAP_THRESHOLD, threshold)
+    return f"glibc, freed blocks up to {threshold >> 20} MiB retained"
 
 
 # oneDNN ISA levels (ONEDNN_MAX_CPU_ISA) that include native bf16 instructions
@@ -227,6 +295,8 @@ def select_precision(
     'bfloat16-autocast'
     """
     device = device or select_device()
+    if device.type == "cpu":
+        retain_freed_memory()
     if precision == "auto":
         precision = os.environ.get(PRECISION_ENV, "auto")
     if precision == "auto":
