@@ -54,6 +54,7 @@ from deblur_core.device import (
 )
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.selfdeblur import RECIPES, SelfDeblurConfig, SelfDeblurOptimiser, run_selfdeblur
+from deblur_core.stats import PairedComparison, paired_comparison
 
 ROOT = Path(__file__).resolve().parents[1]
 #: name: (precision, allocator) of each worker
@@ -162,6 +163,34 @@ def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: 
     return float((seconds[-1] - seconds[CLI_WARM_UP - 1]) / (len(seconds) - CLI_WARM_UP))
 
 
+def accuracy_cost(count: int, iterations: int, crop: int | None) -> PairedComparison:
+    """float32 against the default path after ``iterations`` on ``count`` Levin-like cases (largest kernels
+    first, each cropped to ``crop``): the paired PSNR drop, its bootstrap CI and verdict."""
+    cases = levin_like_benchmark(ROOT / "data" / "cache")
+    cases = sorted(cases, key=lambda c: (-c.estimation_size, c.kernel_id, c.image_id))[:count]
+    psnrs = {"float32": [], "default": []}
+    print(f"\naccuracy after {iterations} iterations, {crop or 'whole'} px crops (PSNR, dB):")
+    print(f"{'case':<14} {'float32':>8} {'default':>8} {'blurry':>8}")
+    for case in map(lambda c: crop_case(c, crop), cases):
+        _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
+        for name, precision in (("float32", "float32"), ("default", "auto")):
+            size = (case.estimation_size,) * 2
+            config = SelfDeblurConfig(kernel_size=size, iterations=iterations, precision=precision)
+            result = run_selfdeblur(
+                case.blurry,
+                config,
+                cache_dir=ROOT / "data" / "cache" / "selfdeblur",
+                progress=False,
+                description=f"{name} accuracy run",
+            )
+            psnrs[name].append(score(result.latent, case.sharp, reference_sse).psnr)
+        blurry = score(case.blurry, case.sharp, reference_sse).psnr
+        print(f"{case.name:<14} {psnrs['float32'][-1]:>8.2f} {psnrs['default'][-1]:>8.2f} {blurry:>8.2f}")
+    drop = paired_comparison(psnrs["float32"], psnrs["default"], claim="float32 > default (the default costs PSNR)")
+    print(drop.describe("dB"))
+    return drop
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=255, help="blurry image side for the timing")
@@ -170,6 +199,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=2, help="iterations per round and path")
     parser.add_argument("--cli-iterations", type=int, default=24, help="0 skips the CLI timing")
     parser.add_argument("--accuracy-iterations", type=int, default=500, help="0 skips the accuracy runs")
+    parser.add_argument("--accuracy-cases", type=int, default=6, help="Levin-like cases of the accuracy check")
     parser.add_argument(
         "--accuracy-crop", type=int, default=127, help="crop side of the accuracy case (0: whole 255 px image)"
     )
@@ -209,10 +239,11 @@ def main() -> None:
     print(f"\nSelfDeblur-J iteration, {args.size}x{args.size} image, {k}x{k} kernel, G_x 128 channels")
     print(f"{'path':<34} {'freed memory':<13} {'s / iteration':>14} {'vs float32':>11}   rounds (s)")
     for name, path in workers.items():
-        label = f"default ({default.name})" if name == "default" else name
+        label = f"default ({path.description['precision']})" if name == "default" else name
         rounds = ", ".join(f"{t:.3f}" for t in times[name])
         print(
-            f"{label:<34} {'retained' if PATHS[name][1] == 'retain' else 'returned':<13} {median[name]:>14.3f} "
+            f"{label:<34} {'retained' if 'retained' in path.description['allocator'] else 'returned':<13} "
+            f"{median[name]:>14.3f} "
             f"{median['float32'] / median[name]:>10.2f}x   {rounds}"
         )
     if np.isfinite(cli):
@@ -222,34 +253,16 @@ def main() -> None:
         )
     speedup = median["float32"] / median["default"]
 
-    psnrs = {}
-    if args.accuracy_iterations:
-        cases = levin_like_benchmark(ROOT / "data" / "cache")
-        case = crop_case(next(c for c in cases if c.kernel.shape[0] == 27), args.accuracy_crop or None)
-        _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
-        for name, precision in (("float32", "float32"), ("default", "auto")):
-            config = SelfDeblurConfig(
-                kernel_size=(case.estimation_size,) * 2, iterations=args.accuracy_iterations, precision=precision
-            )
-            result = run_selfdeblur(
-                case.blurry,
-                config,
-                cache_dir=ROOT / "data" / "cache" / "selfdeblur",
-                progress=False,
-                description=f"{name} accuracy run",
-            )
-            psnrs[name] = score(result.latent, case.sharp, reference_sse).psnr
-        print(
-            f"\naccuracy on {case.name} ({case.blurry.shape[0]} px, kernel {case.estimation_size} px), "
-            f"{args.accuracy_iterations} iterations: float32 {psnrs['float32']:.2f} dB, "
-            f"default {psnrs['default']:.2f} dB, "
-            f"blurry input {score(case.blurry, case.sharp, reference_sse).psnr:.2f} dB"
-        )
+    drop = None
+    if args.accuracy_iterations and args.accuracy_cases:
+        drop = accuracy_cost(args.accuracy_cases, args.accuracy_iterations, args.accuracy_crop or None)
     print(
         json.dumps(
             {
                 "speedup": round(speedup, 3),
-                "psnr_drop_db": round(psnrs["float32"] - psnrs["default"], 3) if psnrs else None,
+                "psnr_drop_db": round(drop.mean, 3) if drop else None,
+                "psnr_drop_ci_db": [round(drop.low, 3), round(drop.high, 3)] if drop else None,
+                "accuracy_cases": drop.n if drop else 0,
                 "cpu_native_bf16": bool(native),
                 "default_precision": default.name,
                 "cpu": cpu_model(),
