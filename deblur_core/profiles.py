@@ -135,6 +135,8 @@ _SETTINGS = {
             "test_kernel_count": 32,
             "noise": 0.005,
             "seed": 0,
+            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
+            "kernel_model": "trajectory",
             **_REGION_SPLIT,
             "iterations_per_scale": 10,
             "similarity_threshold": 0.75,
@@ -155,6 +157,8 @@ _SETTINGS = {
             "test_kernel_count": 6,
             "noise": 0.005,
             "seed": 0,
+            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
+            "kernel_model": "trajectory",
             **_REGION_SPLIT,
             "iterations_per_scale": 10,
             "similarity_threshold": 0.75,
@@ -178,6 +182,8 @@ _SETTINGS = {
             "test_kernel_count": 12,
             "noise": 0.005,
             "seed": 0,
+            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
+            "kernel_model": "trajectory",
             "train_images": _REGION_SPLIT["train_images"],
             "val_images": ("coins",),
             "test_images": ("camera", "chelsea", "page"),
@@ -201,6 +207,8 @@ _SETTINGS = {
             "test_kernel_count": 2,
             "noise": 0.005,
             "seed": 0,
+            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
+            "kernel_model": "trajectory",
             "train_images": ("brick", "text", "astronaut"),
             "val_images": ("coins",),
             "test_images": ("camera",),

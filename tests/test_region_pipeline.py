@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from scipy import ndimage
 
+from deblur_core.kernels import random_motion_kernel, recorded_shake_kernel
 from deblur_core.profiles import profile_settings
 from deblur_core.regions import evaluation as evaluation_module
 from deblur_core.regions import labels as labels_module
@@ -66,6 +67,17 @@ def test_kernel_bank_sizes_and_errors():
     assert [k.shape[0] for k in kernel_bank(3, (5, 9), seed=0)] == [5, 7, 9]
     with pytest.raises(ValueError, match="odd"):
         kernel_bank(3, (4, 9), seed=0)
+
+
+def test_kernel_bank_draws_from_the_chosen_kernel_model():
+    trajectory = kernel_bank(2, (9, 11), seed=0)
+    # the default draws exactly the constant-speed kernels every cached label was computed from
+    assert all(np.array_equal(k, random_motion_kernel(k.shape[0], seed=i)) for i, k in enumerate(trajectory))
+    shake = kernel_bank(2, (9, 11), seed=0, kernel_model="recorded-shake")
+    assert all(np.array_equal(k, recorded_shake_kernel(k.shape[0], seed=i)) for i, k in enumerate(shake))
+    assert [k.shape for k in shake] == [k.shape for k in trajectory]
+    with pytest.raises(ValueError, match="unknown kernel model"):
+        kernel_bank(2, (9, 11), seed=0, kernel_model="gaussian")
 
 
 def test_labels_are_cached_and_resume_after_an_interruption(tmp_path, monkeypatch):

@@ -108,6 +108,11 @@ def _kernel_model(name: str):
     return KERNEL_MODELS[name]
 
 
+def kernel_model_function(name: str):
+    """The function ``(size, seed=...) -> kernel`` of a :data:`KERNEL_MODELS` name."""
+    return _kernel_model(name)[0]
+
+
 def generate_levin_like(
     seed: int = 0, noise: float | None = None, scale: float = 1.0, kernel_model: str = "trajectory"
 ) -> list[BlurCase]:

@@ -3,7 +3,9 @@
 The paper blurs 30 sharp images (natural, man-made, text, face) with 32 camera-shake
 kernels of 11-55 px and adds Gaussian noise: 960 blurry images. Here the sharp images
 come from the bundled corpus (:mod:`deblur_core.data.corpus`) and the kernels from
-:func:`~deblur_core.kernels.random_motion_kernel`:
+:func:`~deblur_core.kernels.random_motion_kernel` (``kernel_model="trajectory"``, the default) or
+:func:`~deblur_core.kernels.recorded_shake_kernel` (``"recorded-shake"``: camera speed varying along
+the path, as in recorded shake; :data:`deblur_core.data.levin.KERNEL_MODELS`):
 
 * each sharp image is cut to a centred square and resized to ``image_size``;
 * one **kernel bank** (``kernel_count`` kernels, sizes spread evenly over
@@ -31,8 +33,7 @@ import numpy as np
 
 from ..data.corpus import image_category, load_bundled
 from ..data.io import fit_to_shape
-from ..data.levin import blur_and_quantise
-from ..kernels import random_motion_kernel
+from ..data.levin import blur_and_quantise, kernel_model_function
 
 SPLITS = ("train", "val", "test")
 TEST_BANK_OFFSET = 7919  # test kernels come from a different seed than training kernels
@@ -55,8 +56,9 @@ class BlurryExample:
         return f"{self.image_name}_k{self.kernel_id}"
 
 
-def kernel_bank(count: int, sizes: tuple[int, int], seed: int) -> list[np.ndarray]:
-    """``count`` camera-shake kernels with odd sizes spread evenly from ``sizes[0]`` to ``sizes[1]``.
+def kernel_bank(count: int, sizes: tuple[int, int], seed: int, kernel_model: str = "trajectory") -> list[np.ndarray]:
+    """``count`` camera-shake kernels of ``kernel_model`` with odd sizes spread evenly from ``sizes[0]``
+    to ``sizes[1]``.
 
     >>> [k.shape[0] for k in kernel_bank(4, (11, 55), seed=0)]
     [11, 25, 41, 55]
@@ -68,7 +70,8 @@ def kernel_bank(count: int, sizes: tuple[int, int], seed: int) -> list[np.ndarra
         raise ValueError(f"kernel_count must be at least 1, got {count}")
     spread = np.linspace(low, high, count) if count > 1 else np.array([high])
     odd = [int(2 * round((s - 1) / 2) + 1) for s in spread]
-    return [random_motion_kernel(size, seed=seed * 1000 + index) for index, size in enumerate(odd)]
+    draw = kernel_model_function(kernel_model)
+    return [draw(size, seed=seed * 1000 + index) for index, size in enumerate(odd)]
 
 
 def make_examples(
@@ -80,13 +83,14 @@ def make_examples(
     kernel_count: int,
     noise: float = 0.005,
     seed: int = 0,
+    kernel_model: str = "trajectory",
 ) -> list[BlurryExample]:
     """Blur each named corpus image with each kernel of the split's bank (deterministic)."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     categories = [image_category(name) for name in image_names]
     bank_seed = seed + (TEST_BANK_OFFSET if split == "test" else 0)
-    kernels = kernel_bank(kernel_count, kernel_sizes, bank_seed)
+    kernels = kernel_bank(kernel_count, kernel_sizes, bank_seed, kernel_model)
     margin = max(k.shape[0] for k in kernels) // 2
     examples = []
     for image_index, (name, category) in enumerate(zip(image_names, categories)):
@@ -117,6 +121,7 @@ def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
         kernel_sizes=tuple(settings["kernel_sizes"]),
         noise=settings["noise"],
         seed=settings["seed"],
+        kernel_model=settings["kernel_model"],
     )
     return {
         split: make_examples(
