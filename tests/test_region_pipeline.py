@@ -194,6 +194,21 @@ def test_claims_and_within_image_metrics_on_constructed_regrets():
     assert table.loc["bad", "regret CI low"] > table.loc["good", "regret CI high"]
 
 
+def test_claims_by_image_resample_whole_images():
+    rows = []
+    for example in range(12):
+        image = f"scene{example % 3}"  # 3 sharp images under 4 kernels each
+        rows += [
+            {"example": example, "selector": "A", "regret": 1.0, "image": image},
+            {"example": example, "selector": "B", "regret": 2.0 + 0.01 * example, "image": image},
+        ]
+    claims = selector_claims(pd.DataFrame(rows), [("A", "B")], clusters_by="image").iloc[0]
+    # 12 examples are enough for a verdict; 3 images are not, however clear the difference
+    assert (claims["clusters"], claims["verdict"]) == (12, "confirmed")
+    assert (claims["images"], claims["verdict by image"]) == (3, "inconclusive")
+    assert 0 < claims["CI 95% low by image"] <= claims["CI 95% high by image"]
+
+
 def test_kernel_size_confound_and_size_only_auc():
     examples = make_examples(["text"], "train", image_size=61, kernel_sizes=(5, 9), kernel_count=2)
     windows = window_grid((61, 61), 33, 14)

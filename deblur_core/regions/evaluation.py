@@ -260,19 +260,37 @@ def within_image_table(evaluation: pd.DataFrame, selectors=None, *, seed: int = 
     return pd.DataFrame(rows)
 
 
-def selector_claims(evaluation: pd.DataFrame, claims, *, metric: str = "regret", **columns) -> pd.DataFrame:
+def selector_claims(
+    evaluation: pd.DataFrame, claims, *, metric: str = "regret", clusters_by: str | None = None, **columns
+) -> pd.DataFrame:
     """Paired comparisons "A beats B" on ``metric`` (lower is better for regret and error ratio),
     over the test examples both were scored on, with bootstrap CIs and verdicts.
 
-    ``claims`` is a list of ``(A, B)`` selector names.
+    ``claims`` is a list of ``(A, B)`` selector names. Each test example counts as one
+    independent sample. ``clusters_by`` names a column of ``evaluation`` (e.g. ``"image"``) whose
+    values group examples that are not independent (one sharp image under several kernels): the
+    comparison is then repeated resampling whole groups, in the columns ``"... by <column>"``.
     """
     lower_is_better = metric in ("regret", "error ratio")
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
-    comparisons = [
-        paired_comparison(table[a], table[b], claim=f"{a} beats {b}", higher_is_better=not lower_is_better)
-        for a, b in claims
-    ]
-    return comparisons_table(comparisons, metric=metric, **columns)
+
+    def compare(clusters=None):
+        return [
+            paired_comparison(
+                table[a], table[b], claim=f"{a} beats {b}", higher_is_better=not lower_is_better, clusters=clusters
+            )
+            for a, b in claims
+        ]
+
+    result = comparisons_table(compare(), metric=metric, **columns)
+    if clusters_by is not None:
+        groups = evaluation.groupby("example")[clusters_by].first().reindex(table.index).to_numpy()
+        grouped = compare(groups)
+        result[f"CI 95% low by {clusters_by}"] = [c.low for c in grouped]
+        result[f"CI 95% high by {clusters_by}"] = [c.high for c in grouped]
+        result[f"{clusters_by}s"] = [c.clusters for c in grouped]
+        result[f"verdict by {clusters_by}"] = [c.verdict for c in grouped]
+    return result
 
 
 def kernel_size_confound(labelled: list[LabelledExample], threshold: float = 0.75) -> pd.DataFrame:
