@@ -17,14 +17,17 @@ Every path runs the network the CLI runs by default (the ``authors`` recipe: wit
 blocks). Each in-process path lives in its own worker process (the allocator setting is
 process-wide); the workers are timed in alternating rounds, so machine noise hits them alike;
 figures are ratios of medians. Then float32 and the default run the same number of
-iterations on a Levin-like case (same seed) and their aligned PSNRs are compared (these
-runs go through the notebooks' run cache, so a second benchmark skips them).
+iterations on 6 Levin-like cases (127 px crops of the largest kernels: kernel 4 on the four
+images, kernel 7 on two, so only 2 kernels) and their aligned PSNRs are compared, paired, with a
+bootstrap CI (these runs go through the notebooks' run cache, so a second benchmark skips them).
 
     python benchmarks/selfdeblur_speed.py [--rounds 7] [--accuracy-iterations 500]
     ONEDNN_MAX_CPU_ISA=AVX512_CORE python benchmarks/selfdeblur_speed.py   # as on a CPU without bf16 units
 
-The last line is JSON: ``speedup`` (float32 time / default time), ``psnr_drop_db``
-(float32 PSNR minus default PSNR), ``cpu_native_bf16`` and the times of every path.
+The last line is JSON: ``speedup`` (plain float32 time / default time), ``psnr_drop_db``
+(mean float32 PSNR minus default PSNR: positive means the default costs accuracy),
+``psnr_drop_ci_db`` and ``accuracy_cases``, ``cpu_native_bf16``, ``allocator`` (what the
+package's own processes do with freed memory here) and the times of every path.
 """
 
 from __future__ import annotations
@@ -36,11 +39,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from step_workers import Worker, serve, time_alternating
 
 from deblur_core import storage
 from deblur_core.data.levin import crop_case, levin_like_benchmark
@@ -83,51 +86,13 @@ RELEVANT_FLAGS = (
 
 
 def worker(precision_name: str, size: int, kernel_size: int) -> None:
-    """Build one path's optimiser, then answer each line ``N`` on stdin with its seconds per step over N steps."""
+    """One path's process: its optimiser, stepped on the parent's request (:func:`step_workers.serve`)."""
     precision = select_precision(precision=precision_name)
     config = SelfDeblurConfig(
         kernel_size=(kernel_size,) * 2, iterations=10_000, precision=precision.name, **RECIPES["authors"]
     )
     optimiser = SelfDeblurOptimiser(np.random.default_rng(0).random((size, size)), config, 0.0, precision)
-    for _ in range(WARM_UP):  # allocator, oneDNN primitive caches
-        optimiser.step()
-    print(json.dumps({"precision": precision.name, "allocator": retain_freed_memory()}), flush=True)
-    for line in sys.stdin:
-        steps = int(line)
-        started = time.perf_counter()
-        for _ in range(steps):
-            optimiser.step()
-        print((time.perf_counter() - started) / steps, flush=True)
-
-
-class Worker:
-    """A path's worker process (:func:`worker`), started with its allocator setting."""
-
-    def __init__(self, precision: str, allocator: str, size: int, kernel_size: int):
-        command = [sys.executable, __file__, "--worker", precision, "--size", str(size), "--kernel-size"]
-        self.process = subprocess.Popen(
-            [*command, str(kernel_size)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env={**os.environ, ALLOCATOR_ENV: allocator},
-        )
-        self.description = json.loads(self._answer())
-
-    def _answer(self) -> str:
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"benchmark worker stopped (exit code {self.process.wait()}); see its error above")
-        return line
-
-    def seconds_per_step(self, steps: int) -> float:
-        self.process.stdin.write(f"{steps}\n")
-        self.process.stdin.flush()
-        return float(self._answer())
-
-    def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait()
+    serve(optimiser.step, {"precision": precision.name, "allocator": retain_freed_memory()}, warm_up=WARM_UP)
 
 
 def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: int) -> float:
@@ -161,6 +126,11 @@ def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: 
     # as the in-process timing does with its warm-up steps
     seconds = history["seconds"]
     return float((seconds[-1] - seconds[CLI_WARM_UP - 1]) / (len(seconds) - CLI_WARM_UP))
+
+
+def freed_memory(allocator_state: str) -> str:
+    """The table's column: what a process with this :func:`retain_freed_memory` state does with freed blocks."""
+    return "retained" if "retained" in allocator_state else "returned"
 
 
 def accuracy_cost(count: int, iterations: int, crop: int | None) -> PairedComparison:
@@ -220,17 +190,13 @@ def main() -> None:
     )
 
     k = args.kernel_size
-    workers = {}
-    try:
-        for name, (precision, allocator) in PATHS.items():
-            workers[name] = Worker(precision, allocator, args.size, k)
-        times = {name: [] for name in workers}
-        for _ in range(args.rounds):
-            for name, path in workers.items():
-                times[name].append(path.seconds_per_step(args.steps))
-    finally:
-        for path in workers.values():
-            path.close()
+    workers = {
+        name: Worker(
+            __file__, [precision, "--size", str(args.size), "--kernel-size", str(k)], {ALLOCATOR_ENV: allocator}
+        )
+        for name, (precision, allocator) in PATHS.items()
+    }
+    times = time_alternating(workers, args.rounds, args.steps)
     median = {name: statistics.median(values) for name, values in times.items()}
     blurry = np.random.default_rng(0).random((args.size, args.size))
     timed_cli = args.cli_iterations > CLI_WARM_UP + 1
@@ -242,14 +208,13 @@ def main() -> None:
         label = f"default ({path.description['precision']})" if name == "default" else name
         rounds = ", ".join(f"{t:.3f}" for t in times[name])
         print(
-            f"{label:<34} {'retained' if 'retained' in path.description['allocator'] else 'returned':<13} "
-            f"{median[name]:>14.3f} "
+            f"{label:<34} {freed_memory(path.description['allocator']):<13} {median[name]:>14.3f} "
             f"{median['float32'] / median[name]:>10.2f}x   {rounds}"
         )
-    if np.isfinite(cli):
+    if np.isfinite(cli):  # the CLI inherits this process's environment, so its allocator setting too
         print(
-            f"{'CLI (subprocess)':<34} {'retained':<13} {cli:>14.3f} {median['float32'] / cli:>10.2f}x   "
-            f"{cli / median['default']:.2f}x the default path's time"
+            f"{'CLI (subprocess)':<34} {freed_memory(retain_freed_memory()):<13} {cli:>14.3f} "
+            f"{median['float32'] / cli:>10.2f}x   {cli / median['default']:.2f}x the default path's time"
         )
     speedup = median["float32"] / median["default"]
 

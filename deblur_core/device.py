@@ -54,7 +54,7 @@ def select_device(preferred: str | None = None) -> torch.device:
 # glibc's mallopt parameters (malloc.h)
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 # PyTorch has no caching allocator on the CPU: every activation is malloc'ed and freed each step
-RETAINED_BYTES = 1 << 30
+MMAP_AND_TRIM_THRESHOLD = 1 << 30
 # the largest mmap threshold that glibc releases before 2.35 accept (half their 64 MiB heap size)
 _OLD_GLIBC_MMAP_LIMIT = 32 << 20
 _allocator_state: str | None = None
@@ -67,9 +67,11 @@ def retain_freed_memory() -> str:
     fresh ``mmap`` and returns it to the kernel on ``free``. A network's activations are that
     big, so every step of a CPU training loop faults in, and zeroes, the same gigabyte again:
     on a 2-core machine that took half of a SelfDeblur iteration
-    (``benchmarks/selfdeblur_speed.py`` measures it). Raising the mmap and trim thresholds makes
-    freed blocks stay in the heap for the next step; the process's peak memory does not grow,
-    but it no longer shrinks after a peak. Numerical results are unchanged.
+    (``benchmarks/selfdeblur_speed.py`` and ``benchmarks/cpu_allocator.py`` measure it). Raising the
+    mmap and trim thresholds makes freed blocks stay in the heap for the next step, so the
+    process's memory no longer shrinks after a peak (and heap fragmentation can raise the peak a
+    little; +10 % was measured for SelfDeblur). Numerical results are unchanged. The setting is
+    process-wide: it also applies to any other code running in the same process.
 
     Linux with glibc only (elsewhere a no-op); ``DEBLUR_CPU_ALLOCATOR=system`` keeps glibc's
     behaviour. :func:`select_device` and :func:`select_precision` call it when they choose the CPU.
@@ -94,17 +96,21 @@ def configure_allocator(libc: str, mallopt, environ) -> str:
     >>> configure_allocator("", None, environ={})
     'system allocator (not glibc)'
     """
-    if environ.get(ALLOCATOR_ENV, "retain") == "system":
+    choice = environ.get(ALLOCATOR_ENV, "retain")
+    if choice not in ("retain", "system"):
+        raise ValueError(f"${ALLOCATOR_ENV} must be 'retain' or 'system', got {choice!r}")
+    if choice == "system":
         return f"system allocator (${ALLOCATOR_ENV}=system)"
     if libc != "glibc":
         return "system allocator (not glibc)"
     mallopt = mallopt or ctypes.CDLL(None).mallopt
-    mallopt(_M_TRIM_THRESHOLD, RETAINED_BYTES)
-    threshold = RETAINED_BYTES
+    mallopt(_M_TRIM_THRESHOLD, MMAP_AND_TRIM_THRESHOLD)
+    threshold = MMAP_AND_TRIM_THRESHOLD
     if not mallopt(_M_MMAP_THRESHOLD, threshold):
         threshold = _OLD_GLIBC_MMAP_LIMIT
         mallopt(_M_MMAP_THRESHOLD, threshold)
-    return f"glibc, freed blocks up to {threshold >> 20} MiB retained"
+    limited = "" if threshold == MMAP_AND_TRIM_THRESHOLD else " (this glibc's limit: little gain)"
+    return f"glibc, freed blocks up to {threshold >> 20} MiB retained{limited}"
 
 
 # oneDNN ISA levels (ONEDNN_MAX_CPU_ISA) that include native bf16 instructions
