@@ -112,3 +112,14 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
             text = text.rstrip("0").rstrip(".")
         out.iloc[position, out.columns.get_loc(column)] = text
     return out
+
+
+def interval_text(low: float, high: float, digits: int = 2) -> str:
+    """A confidence interval as ``'[+0.10, +0.75]'``, or ``'no interval'`` where its bounds are missing.
+
+    >>> interval_text(0.1, 0.754), interval_text(float("nan"), float("nan"))
+    ('[+0.10, +0.75]', 'no interval')
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return "no interval"
+    return f"[{low:+.{digits}f}, {high:+.{digits}f}]"

@@ -206,6 +206,10 @@ def test_claims_by_image_resample_whole_images():
     # 12 examples are enough for a verdict; 3 images are not, however clear the difference
     assert (claims["clusters"], claims["verdict"]) == (12, "confirmed")
     assert (claims["images"], claims["verdict by image"]) == (3, "inconclusive")
+    assert np.isnan(claims["CI 95% low by image"]) and np.isnan(claims["CI 95% high by image"])
+    six_images = pd.DataFrame(rows).assign(image=lambda t: [f"scene{e % 6}" for e in t["example"]])
+    claims = selector_claims(six_images, [("A", "B")], clusters_by="image").iloc[0]
+    assert (claims["images"], claims["verdict by image"]) == (6, "confirmed")
     assert 0 < claims["CI 95% low by image"] <= claims["CI 95% high by image"]
 
 

@@ -39,7 +39,7 @@ from ..deconv import deconvolve_hyper_laplacian
 from ..evaluation import known_kernel_reference, score
 from ..kernels import kernel_similarity
 from ..progress import progress_bar
-from ..stats import bootstrap_mean_interval, comparisons_table, paired_comparison
+from ..stats import MIN_UNITS_FOR_VERDICT, bootstrap_mean_interval, comparisons_table, paired_comparison
 from .labels import LabelledExample
 from .selectors import Selector, rank_windows
 
@@ -269,7 +269,9 @@ def selector_claims(
     ``claims`` is a list of ``(A, B)`` selector names. Each test example counts as one
     independent sample. ``clusters_by`` names a column of ``evaluation`` (e.g. ``"image"``) whose
     values group examples that are not independent (one sharp image under several kernels): the
-    comparison is then repeated resampling whole groups, in the columns ``"... by <column>"``.
+    comparison is then repeated resampling whole groups, in the columns ``"... by <column>"`` (no
+    interval, and an inconclusive verdict, with fewer groups than
+    :data:`~deblur_core.stats.MIN_UNITS_FOR_VERDICT`).
     """
     lower_is_better = metric in ("regret", "error ratio")
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
@@ -284,10 +286,14 @@ def selector_claims(
 
     result = comparisons_table(compare(), metric=metric, **columns)
     if clusters_by is not None:
-        groups = evaluation.groupby("example")[clusters_by].first().reindex(table.index).to_numpy()
-        grouped = compare(groups)
-        result[f"CI 95% low by {clusters_by}"] = [c.low for c in grouped]
-        result[f"CI 95% high by {clusters_by}"] = [c.high for c in grouped]
+        per_example = evaluation.groupby("example")[clusters_by]
+        if (per_example.nunique() > 1).any():
+            raise ValueError(f"an example has more than one {clusters_by!r}; each must belong to one group")
+        grouped = compare(per_example.first().reindex(table.index).to_numpy())
+        # a bootstrap over fewer groups than a verdict needs has too few distinct resamples to be an interval
+        enough = [c.clusters >= MIN_UNITS_FOR_VERDICT for c in grouped]
+        result[f"CI 95% low by {clusters_by}"] = [c.low if ok else np.nan for c, ok in zip(grouped, enough)]
+        result[f"CI 95% high by {clusters_by}"] = [c.high if ok else np.nan for c, ok in zip(grouped, enough)]
         result[f"{clusters_by}s"] = [c.clusters for c in grouped]
         result[f"verdict by {clusters_by}"] = [c.verdict for c in grouped]
     return result
