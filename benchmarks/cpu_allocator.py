@@ -26,13 +26,13 @@ import statistics
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from step_workers import Worker, serve, time_alternating
 
 from deblur_core.device import ALLOCATOR_ENV, cpu_model, retain_freed_memory, select_device, select_precision
 from deblur_core.jdrl.data import make_pair
 from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, step_loss
 from deblur_core.models.region_classifier import RegionClassifier, prepare_windows
+from deblur_core.regions.training import classifier_step
 from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser
 
 WORKLOADS = ("region classifier", "JDRL final", "SelfDeblur-J")
@@ -48,15 +48,7 @@ def region_classifier_step():
     windows = precision.prepare(prepare_windows(rng.random((32, 100, 100)), 100))
     labels = torch.as_tensor(rng.integers(0, 2, 32).astype(np.float32))
 
-    def step():
-        with precision.autocast():
-            logits = model(windows)
-        loss = F.binary_cross_entropy_with_logits(logits.float(), labels)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
-
-    return step, precision.name
+    return (lambda: classifier_step(model, optimiser, windows, labels, precision)), precision.name
 
 
 def jdrl_step():

@@ -246,6 +246,17 @@ def run_key(
     return digest.hexdigest()[:16]
 
 
+def classifier_step(model, optimiser, windows: torch.Tensor, labels: torch.Tensor, precision: Precision):
+    """One optimiser step on a batch of prepared windows and their 0/1 labels (BCE on the logits); the loss."""
+    with precision.autocast():
+        logits = model(windows)
+    loss = F.binary_cross_entropy_with_logits(logits.float(), labels)
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+    return loss
+
+
 def _train_epoch(
     model,
     optimiser,
@@ -272,12 +283,7 @@ def _train_epoch(
             break  # a last batch of one window: BatchNorm cannot normalise it
         x = precision.prepare(prepare_windows(windows[index], config.input_size))
         y = torch.as_tensor(labels[index], device=precision.device)
-        with precision.autocast():
-            logits = model(x)
-        loss = F.binary_cross_entropy_with_logits(logits.float(), y)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
+        loss = classifier_step(model, optimiser, x, y, precision)
         total += loss.detach() * len(index)
         seen += len(index)
     return float(group.sum(total)) / float(group.sum(seen))
