@@ -68,7 +68,6 @@ PATHS = {
     "bfloat16": ("bfloat16", "retain"),
     "default": ("auto", "retain"),
 }
-WARM_UP = 4
 CLI_WARM_UP = 4
 RELEVANT_FLAGS = (
     "avx2",
@@ -92,7 +91,7 @@ def worker(precision_name: str, size: int, kernel_size: int) -> None:
         kernel_size=(kernel_size,) * 2, iterations=10_000, precision=precision.name, **RECIPES["authors"]
     )
     optimiser = SelfDeblurOptimiser(np.random.default_rng(0).random((size, size)), config, 0.0, precision)
-    serve(optimiser.step, {"precision": precision.name, "allocator": retain_freed_memory()}, warm_up=WARM_UP)
+    serve(optimiser.step, {"precision": precision.name, "allocator": retain_freed_memory()})
 
 
 def cli_seconds_per_iteration(blurry: np.ndarray, kernel_size: int, iterations: int) -> float:

@@ -157,7 +157,6 @@ _SETTINGS = {
             "test_kernel_count": 6,
             "noise": 0.005,
             "seed": 0,
-            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
             "kernel_model": "trajectory",
             **_REGION_SPLIT,
             "iterations_per_scale": 10,
@@ -182,7 +181,6 @@ _SETTINGS = {
             "test_kernel_count": 12,
             "noise": 0.005,
             "seed": 0,
-            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
             "kernel_model": "trajectory",
             "train_images": _REGION_SPLIT["train_images"],
             "val_images": ("coins",),
@@ -207,7 +205,6 @@ _SETTINGS = {
             "test_kernel_count": 2,
             "noise": 0.005,
             "seed": 0,
-            # constant-speed trajectories; "recorded-shake" for kernels closer to recorded camera shake
             "kernel_model": "trajectory",
             "train_images": ("brick", "text", "astronaut"),
             "val_images": ("coins",),
