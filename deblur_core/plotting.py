@@ -88,3 +88,41 @@ def integer_epochs(ax) -> None:
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+VERDICT_COLOURS = {"confirmed": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:grey"}
+
+
+def plot_claim_differences(ax, differences, claims, *, by: str = "image", unit: str = "") -> None:
+    """One row per claim: each group's mean paired difference as a dot, and the pooled mean with its
+    bootstrap 95 % CI by group, coloured by the verdict by group (positive favours the claim).
+
+    ``differences`` is :func:`deblur_core.regions.evaluation.claim_differences_by`'s table and ``claims``
+    :func:`~deblur_core.regions.evaluation.selector_claims`' (with ``clusters_by=by``), in the same claim order.
+    """
+    rows = list(differences.columns)
+    if list(claims["claim"]) != rows:
+        raise ValueError("the differences and the claims table list different claims; build both from one list")
+    for position, (claim, row) in enumerate(zip(rows, claims.to_dict("records"))):
+        points = differences[claim].dropna().to_numpy()
+        jitter = np.linspace(-0.18, 0.18, points.size) if points.size > 1 else np.zeros(points.size)
+        ax.scatter(points, position + jitter, s=14, color="0.55", zorder=2)
+        colour = VERDICT_COLOURS[row[f"verdict by {by}"]]
+        low, high = row[f"CI 95% low by {by}"], row[f"CI 95% high by {by}"]
+        mean = row["mean difference"]
+        if np.isfinite(low) and np.isfinite(high):
+            ax.errorbar(
+                mean, position, xerr=[[mean - low], [high - mean]], fmt="none", ecolor=colour, lw=2.5, capsize=5
+            )
+        ax.plot(mean, position, "D", color=colour, ms=8, zorder=3)
+        ax.annotate(
+            row[f"verdict by {by}"], (1.01, position), xycoords=("axes fraction", "data"), va="center", color=colour
+        )
+    ax.axvline(0, color="k", lw=1)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    unit = f" ({unit})" if unit else ""
+    ax.set_xlabel(
+        f"mean difference{unit}, positive favours the claim: dots one {by} each; "
+        f"diamond all examples, bar its 95 % CI resampling {by}s"
+    )

@@ -116,19 +116,19 @@ def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
         raise ValueError(
             f"image(s) {', '.join(sorted(overlap))} appear in more than one split; the split must be by sharp image"
         )
-    options = dict(
+    return {split: split_bank(settings, settings[f"{split}_images"], split) for split in SPLITS}
+
+
+def split_bank(settings: dict, image_names, split: str) -> list[BlurryExample]:
+    """``image_names`` blurred by the kernel bank of ``split`` as a ``profile_settings('regions')`` dict
+    defines it (the test bank for ``"test"``, the training bank otherwise)."""
+    return make_examples(
+        image_names,
+        split,
         image_size=settings["image_size"],
         kernel_sizes=tuple(settings["kernel_sizes"]),
+        kernel_count=settings["test_kernel_count" if split == "test" else "kernel_count"],
         noise=settings["noise"],
         seed=settings["seed"],
         kernel_model=settings["kernel_model"],
     )
-    return {
-        split: make_examples(
-            settings[f"{split}_images"],
-            split,
-            **options,
-            kernel_count=settings["test_kernel_count" if split == "test" else "kernel_count"],
-        )
-        for split in SPLITS
-    }

@@ -48,6 +48,13 @@ BEST_SIMILARITY = "best similarity"
 UPPER_BOUND = "upper bound"
 EXPECTED_CHANCE = "chance (mean over windows)"
 REFERENCES = (UPPER_BOUND, BEST_SIMILARITY, EXPECTED_CHANCE, WHOLE_IMAGE)
+#: the paper's headline claims (Fig. 8: the CNN's curve is highest) as (A, B) pairs "A beats B"
+PAPER_CLAIMS = (
+    ("CNN", "Fergus et al."),
+    ("CNN", "Xu & Jia"),
+    ("CNN", "Hu & Yang-style (Gabor)"),
+    ("CNN", EXPECTED_CHANCE),
+)
 # pseudo window indices of the references that are not one window of the grid
 _WHOLE, _MEAN = -1, -2
 WINDOW_SCORES_VERSION = 1
@@ -297,6 +304,25 @@ def selector_claims(
         result[f"{clusters_by}s"] = [c.clusters for c in grouped]
         result[f"verdict by {clusters_by}"] = [c.verdict for c in grouped]
     return result
+
+
+def claim_differences_by(
+    evaluation: pd.DataFrame, claims, *, metric: str = "regret", by: str = "image"
+) -> pd.DataFrame:
+    """Mean paired difference of each claim "A beats B" per group of ``by`` (positive favours A),
+    one row per group and one column per claim: the points behind :func:`selector_claims`' "by" interval.
+
+    Each group's value is the mean over its examples, so groups with more examples weigh the same here;
+    the bootstrap by group weighs each group by its examples, as the pooled mean does.
+    """
+    lower_is_better = metric in ("regret", "error ratio")
+    table = evaluation.pivot_table(index="example", columns="selector", values=metric)
+    groups = evaluation.groupby("example")[by].first().reindex(table.index)
+    columns = {}
+    for a, b in claims:
+        difference = table[b] - table[a] if lower_is_better else table[a] - table[b]
+        columns[f"{a} beats {b}"] = difference.groupby(groups).mean()
+    return pd.DataFrame(columns).rename_axis(by)
 
 
 def kernel_size_confound(labelled: list[LabelledExample], threshold: float = 0.75) -> pd.DataFrame:

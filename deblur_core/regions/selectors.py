@@ -570,6 +570,21 @@ class CNNSelector:
         return predict_scores(self.model, extract_windows(image, windows))
 
 
+def paper_selectors(model, gabor: GaborSelector, seed: int = 0) -> dict[str, Selector]:
+    """The selectors of the paper's comparison (Fig. 8) by display name, plus one random draw per image.
+
+    ``model`` is the trained classifier, ``gabor`` a fitted :class:`GaborSelector` and ``seed``
+    the random selector's.
+    """
+    return {
+        "CNN": CNNSelector(model),
+        "Fergus et al.": FergusSelector(),
+        "Xu & Jia": XuJiaSelector(),
+        "Hu & Yang-style (Gabor)": gabor,
+        "random": RandomSelector(seed),
+    }
+
+
 #: Selector classes by command-line name.
 SELECTORS = {
     cls.name: cls

@@ -1,0 +1,148 @@
+"""Cross-validation of the region selectors over held-out scenes (regions.crossval)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from deblur_core.plotting import plot_claim_differences  # noqa: E402
+from deblur_core.profiles import profile_settings  # noqa: E402
+from deblur_core.regions.crossval import cross_validate_selectors, scene_folds  # noqa: E402
+from deblur_core.regions.dataset import split_examples  # noqa: E402
+from deblur_core.regions.evaluation import (  # noqa: E402
+    PAPER_CLAIMS,
+    UPPER_BOUND,
+    claim_differences_by,
+    selector_claims,
+)
+from deblur_core.regions.training import ClassifierTrainingConfig  # noqa: E402
+
+
+def test_scene_folds_hold_out_every_image_once_with_categories_spread():
+    images = ["grass", "gravel", "moon", "brick", "coffee", "rocket", "text", "astronaut", "camera", "chelsea"]
+    folds = scene_folds(images, 4)
+    flat = [name for fold in folds for name in fold]
+    assert sorted(flat) == sorted(images)
+    assert sorted(len(fold) for fold in folds) == [2, 2, 3, 3]
+    natural = {"grass", "gravel", "moon", "chelsea"}
+    assert all(len(natural & set(fold)) == 1 for fold in folds)  # 4 natural images, one per fold
+    assert scene_folds(images, 4) == folds
+    assert scene_folds(images[::-1], 4) != folds  # the given order decides ties, nothing hidden
+
+
+@pytest.mark.parametrize("folds", [1, 4, 2.5, None])
+def test_scene_folds_reject_impossible_counts(folds):
+    with pytest.raises(ValueError, match="folds must be an integer from 2 to the number of images"):
+        scene_folds(["grass", "camera", "text"], folds)
+
+
+def test_scene_folds_reject_a_repeated_image():
+    with pytest.raises(ValueError, match="listed twice"):
+        scene_folds(["grass", "camera", "grass"], 2)
+
+
+@pytest.fixture(scope="module")
+def smoke_cross_validation(tmp_path_factory):
+    settings = profile_settings("regions", "smoke", image_size=61, window_size=31, stride=15, iterations_per_scale=2)
+    config = ClassifierTrainingConfig(input_size=31, width=4, blocks=(1, 1, 1, 1), epochs=1, batch_size=8)
+    cache = tmp_path_factory.mktemp("cache")
+    result = cross_validate_selectors(
+        settings,
+        config,
+        estimator_options={"iterations_per_scale": 2},
+        cache_dir=cache,
+        progress=False,
+    )
+    return settings, config, cache, result
+
+
+def test_every_scene_is_tested_once_and_never_trained_on(smoke_cross_validation):
+    settings, _, _, result = smoke_cross_validation
+    pooled = list(settings["train_images"]) + list(settings["test_images"])
+    evaluation, folds = result.evaluation, result.folds
+    assert sorted(evaluation["image"].unique()) == sorted(pooled)
+    per_fold = evaluation.groupby("fold")["image"].agg(lambda names: ", ".join(dict.fromkeys(names)))
+    windows_per_image = settings["kernel_count"] * 9  # a 61 px image has 3 x 3 windows of 31 px every 15 px
+    for row in folds.to_dict("records"):
+        held_out = row["held-out images"].split(", ")
+        assert set(per_fold[row["fold"]].split(", ")) == set(held_out)
+        # no held-out image among the training windows
+        assert row["training windows"] == (len(pooled) - len(held_out)) * windows_per_image
+    tested = settings["test_kernel_count"] * len(pooled)
+    assert evaluation["example"].nunique() == tested == folds["test examples"].sum()
+    # each example's upper bound is no worse than any selector's pick on it
+    ratios = evaluation.pivot_table(index="example", columns="selector", values="error ratio")
+    assert (ratios.drop(columns=UPPER_BOUND).ge(ratios[UPPER_BOUND] - 1e-12, axis=0)).all().all()
+
+
+def test_split_test_images_keep_their_examples(smoke_cross_validation):
+    settings, _, _, result = smoke_cross_validation
+    split_test = split_examples(settings)["test"]
+    name = split_test[0].image_name
+    rows = result.evaluation[(result.evaluation["image"] == name) & (result.evaluation["selector"] == UPPER_BOUND)]
+    assert len(rows) == settings["test_kernel_count"]
+    # the split's test examples are the cross-validation's: same kernels, same noise, so cached scores carry over
+    assert sorted(rows["kernel size"]) == sorted(e.kernel.shape[0] for e in split_test if e.image_name == name)
+
+
+def test_claims_over_cross_validated_scenes(smoke_cross_validation):
+    _, _, _, result = smoke_cross_validation
+    claims = selector_claims(result.evaluation, PAPER_CLAIMS, clusters_by="image")
+    assert list(claims["claim"]) == [f"{a} beats {b}" for a, b in PAPER_CLAIMS]
+    assert (claims["images"] == 4).all()
+    assert (claims["verdict by image"] == "inconclusive").all()  # 4 scenes are below a verdict's 6
+
+
+def test_a_second_run_trains_nothing(smoke_cross_validation, monkeypatch):
+    settings, config, cache, first = smoke_cross_validation
+    assert not first.folds["from cache"].any()
+    again = cross_validate_selectors(
+        settings, config, estimator_options={"iterations_per_scale": 2}, cache_dir=cache, progress=False
+    )
+    assert again.folds["from cache"].all()
+    assert np.allclose(again.evaluation["error ratio"], first.evaluation["error ratio"])
+
+
+def test_cross_validation_needs_a_fold_count():
+    settings = profile_settings("regions", "quick")
+    assert settings["scene_folds"] is None
+    with pytest.raises(ValueError, match="scene_folds in the profile to None"):
+        cross_validate_selectors(settings, ClassifierTrainingConfig(input_size=31, width=4, blocks=(1, 1, 1, 1)))
+
+
+def constructed_evaluation():
+    rows = []
+    for example in range(12):
+        image = f"scene{example % 6}"
+        rows += [
+            {"example": example, "selector": "A", "regret": 1.0, "image": image},
+            {"example": example, "selector": "B", "regret": 1.5 + (example % 6) * 0.1, "image": image},
+        ]
+    return pd.DataFrame(rows)
+
+
+def test_claim_differences_by_image_are_the_points_behind_the_interval():
+    evaluation = constructed_evaluation()
+    differences = claim_differences_by(evaluation, [("A", "B"), ("B", "A")])
+    assert list(differences.index) == [f"scene{i}" for i in range(6)]
+    assert np.allclose(differences["A beats B"], 0.5 + np.arange(6) * 0.1)  # lower regret is better
+    assert np.allclose(differences["B beats A"], -differences["A beats B"])
+    claims = selector_claims(evaluation, [("A", "B")], clusters_by="image").iloc[0]
+    assert np.isclose(differences["A beats B"].mean(), claims["mean difference"])  # equal groups: same mean
+
+
+def test_claim_difference_plot_draws_each_scene_and_the_verdict():
+    evaluation = constructed_evaluation()
+    pairs = [("A", "B"), ("B", "A")]
+    differences = claim_differences_by(evaluation, pairs)
+    claims = selector_claims(evaluation, pairs, clusters_by="image")
+    fig, ax = plt.subplots()
+    plot_claim_differences(ax, differences, claims)
+    assert sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets")) >= 12
+    assert [t.get_text() for t in ax.texts] == ["confirmed", "contradicted"]
+    with pytest.raises(ValueError, match="different claims"):
+        plot_claim_differences(ax, differences[["B beats A"]], claims)
+    plt.close(fig)
