@@ -10,13 +10,14 @@ import pytest  # noqa: E402
 
 from deblur_core.plotting import plot_claim_differences  # noqa: E402
 from deblur_core.profiles import profile_settings  # noqa: E402
-from deblur_core.regions.crossval import cross_validate_selectors, scene_folds  # noqa: E402
+from deblur_core.regions.crossval import cross_validate_selectors, pooled_banks, scene_folds  # noqa: E402
 from deblur_core.regions.dataset import split_examples  # noqa: E402
 from deblur_core.regions.evaluation import (  # noqa: E402
     PAPER_CLAIMS,
     UPPER_BOUND,
     claim_differences_by,
     selector_claims,
+    within_image_table,
 )
 from deblur_core.regions.training import ClassifierTrainingConfig  # noqa: E402
 
@@ -33,15 +34,34 @@ def test_scene_folds_hold_out_every_image_once_with_categories_spread():
     assert scene_folds(images[::-1], 4) != folds  # the given order decides ties, nothing hidden
 
 
-@pytest.mark.parametrize("folds", [1, 4, 2.5, None])
+@pytest.mark.parametrize("folds", [1, 4, 2.5, True])
 def test_scene_folds_reject_impossible_counts(folds):
-    with pytest.raises(ValueError, match="folds must be an integer from 2 to the number of images"):
+    with pytest.raises(ValueError, match="scene_folds must be an integer from 2 to the number of images"):
         scene_folds(["grass", "camera", "text"], folds)
 
 
-def test_scene_folds_reject_a_repeated_image():
-    with pytest.raises(ValueError, match="listed twice"):
+def test_scene_folds_name_the_fix():
+    with pytest.raises(ValueError, match="grass listed twice"):
         scene_folds(["grass", "camera", "grass"], 2)
+    with pytest.raises(ValueError, match="this profile has no scene_folds; set it to an integer"):
+        scene_folds(["grass", "camera", "text"], None)
+
+
+def test_pooled_banks_keep_the_splits_own_examples():
+    settings = profile_settings("regions", "smoke", image_size=41)
+    split = split_examples(settings)
+    train_bank, test_bank = pooled_banks(settings)
+    pooled = set(settings["train_images"]) | set(settings["test_images"])
+    for bank, own in ((train_bank, split["train"]), (test_bank, split["test"])):
+        assert {e.image_name for e in bank} == pooled
+        # same kernels and the same noise as the split's examples, so their cached labels and scores carry over
+        assert all(np.array_equal(a.blurry, b.blurry) for a, b in zip(bank, own))
+        assert [e.name for e in bank[: len(own)]] == [e.name for e in own]
+    assert len(test_bank) == settings["test_kernel_count"] * len(pooled)
+    with pytest.raises(ValueError, match="appear in more than one split"):
+        pooled_banks({**settings, "val_images": settings["test_images"]})
+    with pytest.raises(ValueError, match="val_images is empty"):
+        pooled_banks({**settings, "val_images": ()})
 
 
 @pytest.fixture(scope="module")
@@ -67,10 +87,10 @@ def test_every_scene_is_tested_once_and_never_trained_on(smoke_cross_validation)
     per_fold = evaluation.groupby("fold")["image"].agg(lambda names: ", ".join(dict.fromkeys(names)))
     windows_per_image = settings["kernel_count"] * 9  # a 61 px image has 3 x 3 windows of 31 px every 15 px
     for row in folds.to_dict("records"):
-        held_out = row["held-out images"].split(", ")
-        assert set(per_fold[row["fold"]].split(", ")) == set(held_out)
-        # no held-out image among the training windows
-        assert row["training windows"] == (len(pooled) - len(held_out)) * windows_per_image
+        held_out, trained_on = set(row["held-out images"].split(", ")), set(row["training images"].split(", "))
+        assert set(per_fold[row["fold"]].split(", ")) == held_out
+        assert not held_out & trained_on and held_out | trained_on == set(pooled)
+        assert row["training windows"] == len(trained_on) * windows_per_image
     tested = settings["test_kernel_count"] * len(pooled)
     assert evaluation["example"].nunique() == tested == folds["test examples"].sum()
     # each example's upper bound is no worse than any selector's pick on it
@@ -96,7 +116,7 @@ def test_claims_over_cross_validated_scenes(smoke_cross_validation):
     assert (claims["verdict by image"] == "inconclusive").all()  # 4 scenes are below a verdict's 6
 
 
-def test_a_second_run_trains_nothing(smoke_cross_validation, monkeypatch):
+def test_a_second_run_trains_nothing(smoke_cross_validation):
     settings, config, cache, first = smoke_cross_validation
     assert not first.folds["from cache"].any()
     again = cross_validate_selectors(
@@ -109,7 +129,7 @@ def test_a_second_run_trains_nothing(smoke_cross_validation, monkeypatch):
 def test_cross_validation_needs_a_fold_count():
     settings = profile_settings("regions", "quick")
     assert settings["scene_folds"] is None
-    with pytest.raises(ValueError, match="scene_folds in the profile to None"):
+    with pytest.raises(ValueError, match="has no scene_folds"):
         cross_validate_selectors(settings, ClassifierTrainingConfig(input_size=31, width=4, blocks=(1, 1, 1, 1)))
 
 
@@ -146,3 +166,15 @@ def test_claim_difference_plot_draws_each_scene_and_the_verdict():
     with pytest.raises(ValueError, match="different claims"):
         plot_claim_differences(ax, differences[["B beats A"]], claims)
     plt.close(fig)
+
+
+def test_within_image_intervals_can_resample_whole_images():
+    evaluation = constructed_evaluation().assign(**{"rank correlation": 0.0})
+    by_example = within_image_table(evaluation, ["B"]).iloc[0]
+    by_image = within_image_table(evaluation, ["B"], clusters_by="image").iloc[0]
+    assert by_example["regret"] == by_image["regret"]
+    # 6 images each repeated twice: resampling images draws pairs together, so the interval widens
+    assert (
+        by_image["regret CI high"] - by_image["regret CI low"]
+        > by_example["regret CI high"] - by_example["regret CI low"]
+    )

@@ -17,6 +17,9 @@ every sharp image once:
 A test image of the split keeps the blurred examples (and cached labels) it has there, and a
 training image its training examples; each image is blurred by the other bank too, with its own
 noise. The validation images are in no fold.
+
+The scenes of one fold are scored by one trained classifier, so resampling scenes does not resample
+the training itself: the intervals speak for these folds' models on this corpus's scenes.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pandas as pd
 
 from ..data.corpus import CATEGORIES, image_category
 from ..progress import progress_bar
-from .dataset import split_bank
+from .dataset import BlurryExample, check_split_by_image, split_bank
 from .evaluation import evaluate_choices, score_windows, selector_choices, size_only_auc
 from .labels import LabelledExample, label_windows, stack_labelled
 from .selectors import GaborSelector, paper_selectors
@@ -49,15 +52,16 @@ def scene_folds(image_names, folds: int) -> list[tuple[str, ...]]:
     [('grass', 'camera', 'text'), ('chelsea', 'brick')]
     """
     given = list(image_names)
-    names = list(dict.fromkeys(given))
-    if len(names) != len(given):
-        raise ValueError("an image is listed twice; list each sharp image once")
-    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= len(names):
+    repeated = sorted({name for name in given if given.count(name) > 1})
+    if repeated:
         raise ValueError(
-            f"folds must be an integer from 2 to the number of images ({len(names)}), got {folds}; "
-            "set scene_folds in the profile to None to skip the cross-validation"
+            f"image(s) {', '.join(repeated)} listed twice (in both train_images and test_images?); list each once"
         )
-    ordered = sorted(names, key=lambda name: CATEGORIES.index(image_category(name)))
+    if folds is None:
+        raise ValueError("this profile has no scene_folds; set it to an integer from 2 to the number of images")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= len(given):
+        raise ValueError(f"scene_folds must be an integer from 2 to the number of images ({len(given)}), got {folds}")
+    ordered = sorted(given, key=lambda name: CATEGORIES.index(image_category(name)))
     return [tuple(ordered[start::folds]) for start in range(folds)]
 
 
@@ -67,18 +71,31 @@ class SceneCrossValidation:
 
     ``evaluation`` has :func:`~deblur_core.regions.evaluation.evaluate_choices`' columns plus
     ``fold``; its ``example`` numbers run across folds. ``folds`` has one row per fold: the
-    held-out images, the training windows and their good share, whether the classifier came from
-    the cache, and its ROC-AUC on the held-out windows with blur size alone's beside it.
+    held-out images, the training images, the training windows and their good share, whether the
+    classifier came from the cache, and its ROC-AUC on the held-out windows with blur size alone's beside it.
     """
 
     evaluation: pd.DataFrame
     folds: pd.DataFrame
 
 
-def _labelled(settings, images, split, label_options) -> list[LabelledExample]:
-    return label_windows(
-        split_bank(settings, images, split), settings["window_size"], settings["stride"], **label_options
+def pooled_banks(settings: dict) -> tuple[list[BlurryExample], list[BlurryExample]]:
+    """Every training and test image of a ``profile_settings('regions')`` dict blurred by the training
+    kernel bank, and every one blurred by the test bank.
+
+    The split's own examples come first in each list and are the ones :func:`.dataset.split_examples`
+    makes (same kernels, same noise), so their cached labels and window scores are reused.
+    """
+    check_split_by_image(settings)
+    train_images, test_images = list(settings["train_images"]), list(settings["test_images"])
+    return split_bank(settings, train_images + test_images, "train"), split_bank(
+        settings, test_images + train_images, "test"
     )
+
+
+def _labelled_bank(examples, settings, label_options) -> list[LabelledExample]:
+    """The examples with every window's kernel estimate, on the profile's window grid (cached)."""
+    return label_windows(examples, settings["window_size"], settings["stride"], **label_options)
 
 
 def cross_validate_selectors(
@@ -103,16 +120,15 @@ def cross_validate_selectors(
     seed : the random selector's.
     """
     threshold = settings["similarity_threshold"]
-    train_images, test_images = list(settings["train_images"]), list(settings["test_images"])
-    folds = scene_folds(train_images + test_images, settings["scene_folds"])
+    folds = scene_folds(list(settings["train_images"]) + list(settings["test_images"]), settings["scene_folds"])
+    train_examples, test_examples = pooled_banks(settings)
     label_options = dict(
         estimator_options=estimator_options, cache_dir=cache_dir, scheduler=scheduler, progress=progress
     )
-    # each image's examples where the split already has them come first, so their noise and cache entries are reused
-    train_bank = _labelled(settings, train_images + test_images, "train", label_options)
-    test_bank = _labelled(settings, test_images + train_images, "test", label_options)
-    val_labels = _labelled(settings, settings["val_images"], "val", label_options)
+    val_labels = _labelled_bank(split_bank(settings, settings["val_images"], "val"), settings, label_options)
     val_windows, val_y = stack_labelled(val_labels, threshold)
+    train_bank = _labelled_bank(train_examples, settings, label_options)
+    test_bank = _labelled_bank(test_examples, settings, label_options)
     classifier_cache = None if cache_dir is None else Path(cache_dir) / "classifier"
 
     evaluations, rows, offset = [], [], 0
@@ -124,7 +140,9 @@ def cross_validate_selectors(
             train_windows, train_y, val_windows, val_y, config, cache_dir=classifier_cache, progress=False
         )
         gabor = GaborSelector().fit(
-            [i.example.blurry for i in training], [i.windows for i in training], [i.labels(threshold) for i in training]
+            [item.example.blurry for item in training],
+            [item.windows for item in training],
+            [item.labels(threshold) for item in training],
         )
         selectors = paper_selectors(result.model, gabor, seed)
         window_scores = score_windows(testing, cache_dir=cache_dir, progress=False)
@@ -138,6 +156,7 @@ def cross_validate_selectors(
             {
                 "fold": fold + 1,
                 "held-out images": ", ".join(held_out),
+                "training images": ", ".join(dict.fromkeys(item.example.image_name for item in training)),
                 "training windows": len(train_y),
                 "good share": float(train_y.mean()),
                 "test examples": len(testing),

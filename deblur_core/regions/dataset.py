@@ -108,14 +108,23 @@ def make_examples(
     return examples
 
 
-def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
-    """Training, validation and test examples of a ``profile_settings('regions')`` dict."""
+def check_split_by_image(settings: dict) -> None:
+    """Raise unless the training, validation and test images of a ``profile_settings('regions')`` dict are
+    disjoint and the validation and test lists are not empty."""
+    for split in ("val", "test"):
+        if not settings[f"{split}_images"]:
+            raise ValueError(f"{split}_images is empty; name at least one sharp image for the {split} split")
     overlap = set(settings["train_images"]) & (set(settings["val_images"]) | set(settings["test_images"]))
     overlap |= set(settings["val_images"]) & set(settings["test_images"])
     if overlap:
         raise ValueError(
             f"image(s) {', '.join(sorted(overlap))} appear in more than one split; the split must be by sharp image"
         )
+
+
+def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
+    """Training, validation and test examples of a ``profile_settings('regions')`` dict."""
+    check_split_by_image(settings)
     return {split: split_bank(settings, settings[f"{split}_images"], split) for split in SPLITS}
 
 

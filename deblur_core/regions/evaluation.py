@@ -59,6 +59,8 @@ PAPER_CLAIMS = (
 _WHOLE, _MEAN = -1, -2
 WINDOW_SCORES_VERSION = 1
 _METRICS = ("error ratio", "PSNR", "SSIM")
+#: metrics where a lower value is the better one (the others: higher is better)
+LOWER_IS_BETTER = ("regret", "error ratio")
 
 
 def _example_key(item: LabelledExample) -> str:
@@ -252,19 +254,31 @@ def chance_success_share(window_scores: pd.DataFrame, threshold: float) -> float
     return float(window_scores.groupby("example")["error ratio"].apply(lambda r: (r <= threshold).mean()).mean())
 
 
-def within_image_table(evaluation: pd.DataFrame, selectors=None, *, seed: int = 0) -> pd.DataFrame:
-    """Mean regret and rank correlation per selector with bootstrap 95 % CIs over test examples."""
+def within_image_table(
+    evaluation: pd.DataFrame, selectors=None, *, seed: int = 0, clusters_by: str | None = None
+) -> pd.DataFrame:
+    """Mean regret and rank correlation per selector with bootstrap 95 % CIs over test examples, or over
+    groups of them when ``clusters_by`` names a column (e.g. ``"image"``: whole sharp images are resampled)."""
     rows = []
     for name in selectors or evaluation["selector"].unique():
         part = evaluation[evaluation["selector"] == name]
         row = {"selector": name, "examples": len(part)}
         for column in ("regret", "rank correlation"):
-            values = part[column].dropna().to_numpy()
+            kept = part[column].notna()
+            values = part.loc[kept, column].to_numpy()
             if values.size:
-                low, high = bootstrap_mean_interval(values, seed=seed)
+                clusters = None if clusters_by is None else part.loc[kept, clusters_by].to_numpy()
+                low, high = bootstrap_mean_interval(values, clusters=clusters, seed=seed)
                 row.update({column: values.mean(), f"{column} CI low": low, f"{column} CI high": high})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _group_of_each_example(evaluation: pd.DataFrame, by: str) -> pd.Series:
+    per_example = evaluation.groupby("example")[by]
+    if (per_example.nunique() > 1).any():
+        raise ValueError(f"an example has more than one {by!r}; each must belong to one group")
+    return per_example.first()
 
 
 def selector_claims(
@@ -280,7 +294,7 @@ def selector_claims(
     interval, and an inconclusive verdict, with fewer groups than
     :data:`~deblur_core.stats.MIN_UNITS_FOR_VERDICT`).
     """
-    lower_is_better = metric in ("regret", "error ratio")
+    lower_is_better = metric in LOWER_IS_BETTER
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
 
     def compare(clusters=None):
@@ -293,10 +307,7 @@ def selector_claims(
 
     result = comparisons_table(compare(), metric=metric, **columns)
     if clusters_by is not None:
-        per_example = evaluation.groupby("example")[clusters_by]
-        if (per_example.nunique() > 1).any():
-            raise ValueError(f"an example has more than one {clusters_by!r}; each must belong to one group")
-        grouped = compare(per_example.first().reindex(table.index).to_numpy())
+        grouped = compare(_group_of_each_example(evaluation, clusters_by).reindex(table.index).to_numpy())
         # a bootstrap over fewer groups than a verdict needs has too few distinct resamples to be an interval
         enough = [c.clusters >= MIN_UNITS_FOR_VERDICT for c in grouped]
         result[f"CI 95% low by {clusters_by}"] = [c.low if ok else np.nan for c, ok in zip(grouped, enough)]
@@ -315,9 +326,9 @@ def claim_differences_by(
     Each group's value is the mean over its examples, so groups with more examples weigh the same here;
     the bootstrap by group weighs each group by its examples, as the pooled mean does.
     """
-    lower_is_better = metric in ("regret", "error ratio")
+    lower_is_better = metric in LOWER_IS_BETTER
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
-    groups = evaluation.groupby("example")[by].first().reindex(table.index)
+    groups = _group_of_each_example(evaluation, by).reindex(table.index)
     columns = {}
     for a, b in claims:
         difference = table[b] - table[a] if lower_is_better else table[a] - table[b]
