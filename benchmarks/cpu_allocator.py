@@ -30,7 +30,7 @@ from step_workers import Worker, serve, time_alternating
 
 from deblur_core.device import ALLOCATOR_ENV, cpu_model, retain_freed_memory, select_device, select_precision
 from deblur_core.jdrl.data import make_pair
-from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, step_loss
+from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, training_step
 from deblur_core.models.region_classifier import RegionClassifier, prepare_windows
 from deblur_core.regions.training import classifier_step
 from deblur_core.selfdeblur import SelfDeblurConfig, SelfDeblurOptimiser
@@ -62,10 +62,7 @@ def jdrl_step():
     optimiser = torch.optim.Adam([*model.parameters(), *reblur.parameters()], lr=1e-4)
 
     def step():
-        loss, _ = step_loss(model, reblur, blurry, sharp, VARIANTS["final"], config, warming_up=False)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
+        training_step(model, reblur, optimiser, blurry, sharp, VARIANTS["final"], config, warming_up=False)
 
     return step, "float32"
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from deblur_core.jdrl.data import make_pair
-from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, step_loss
+from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, training_step
 
 TIMED = ("#1 baseline", "#4 w/o reblurring", "final")
 
@@ -52,10 +52,7 @@ def measure(width: int, reblur_width: int, crop: int, batch: int, rounds: int) -
     def step(name):
         model, reblur, optimiser = runs[name]
         started = time.perf_counter()
-        loss, _ = step_loss(model, reblur, blurry, sharp, VARIANTS[name], config, warming_up=False)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
+        training_step(model, reblur, optimiser, blurry, sharp, VARIANTS[name], config, warming_up=False)
         return time.perf_counter() - started
 
     for name in TIMED:

@@ -113,6 +113,19 @@ def bootstrap_mean_interval(
     return float(low), float(high)
 
 
+def paired_differences(ours, other, *, higher_is_better: bool = True) -> np.ndarray:
+    """``ours - other`` case by case, or ``other - ours`` for errors, so that a positive value favours ``ours``.
+
+    >>> paired_differences([1.0, 2.0], [1.5, 1.0], higher_is_better=False)
+    array([ 0.5, -1. ])
+    """
+    a = np.asarray(ours, dtype=np.float64)
+    b = np.asarray(other, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired samples differ in length ({a.size} vs {b.size}); pair each case with itself")
+    return a - b if higher_is_better else b - a
+
+
 def paired_comparison(
     ours,
     other,
@@ -138,11 +151,7 @@ def paired_comparison(
     clusters : sequence, optional
         One label per sample (e.g. the case name) to resample whole clusters.
     """
-    a = np.asarray(ours, dtype=np.float64)
-    b = np.asarray(other, dtype=np.float64)
-    if a.shape != b.shape:
-        raise ValueError(f"paired samples differ in length ({a.size} vs {b.size}); pair each case with itself")
-    differences = a - b if higher_is_better else b - a
+    differences = paired_differences(ours, other, higher_is_better=higher_is_better)
     low, high = bootstrap_mean_interval(
         differences, clusters=clusters, confidence=confidence, resamples=resamples, seed=seed
     )

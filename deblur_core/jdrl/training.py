@@ -237,6 +237,24 @@ def step_loss(
     return loss, record
 
 
+def training_step(
+    model,
+    reblur: ReblurModule | None,
+    optimiser: torch.optim.Optimizer,
+    blurry: torch.Tensor,
+    sharp: torch.Tensor,
+    variant: JDRLVariant,
+    config: JDRLConfig,
+    warming_up: bool,
+) -> dict:
+    """One optimiser step on Eq. 1 (:func:`step_loss`) for one batch; the batch's loss record."""
+    loss, record = step_loss(model, reblur, blurry, sharp, variant, config, warming_up)
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+    return record
+
+
 def _random_crops(blurry, sharp, size, generator: np.random.Generator):
     """The same random window from each image of the pair (the misalignment is left in)."""
     height, width = blurry.shape[1:3]
@@ -352,18 +370,16 @@ def train_jdrl(
         for start in range(0, len(order), batch_size):
             index = order[start : start + batch_size]
             crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, crop_rng)
-            loss, record = step_loss(
+            record = training_step(
                 trained_model,
                 trained_reblur,
+                optimiser,
                 images_to_tensor(crop_b, device),
                 images_to_tensor(crop_s, device),
                 variant,
                 config,
                 warming_up,
             )
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
             records.append(record)
         scheduler.step()
         summary = group.mean(pd.DataFrame(records).mean(numeric_only=True).to_dict())

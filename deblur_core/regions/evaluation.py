@@ -39,7 +39,13 @@ from ..deconv import deconvolve_hyper_laplacian
 from ..evaluation import known_kernel_reference, score
 from ..kernels import kernel_similarity
 from ..progress import progress_bar
-from ..stats import MIN_UNITS_FOR_VERDICT, bootstrap_mean_interval, comparisons_table, paired_comparison
+from ..stats import (
+    MIN_UNITS_FOR_VERDICT,
+    bootstrap_mean_interval,
+    comparisons_table,
+    paired_comparison,
+    paired_differences,
+)
 from .labels import LabelledExample
 from .selectors import Selector, rank_windows
 
@@ -326,13 +332,15 @@ def claim_differences_by(
     Each group's value is the mean over its examples, so groups with more examples weigh the same here;
     the bootstrap by group weighs each group by its examples, as the pooled mean does.
     """
-    lower_is_better = metric in LOWER_IS_BETTER
+    higher_is_better = metric not in LOWER_IS_BETTER
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
     groups = _group_of_each_example(evaluation, by).reindex(table.index)
-    columns = {}
-    for a, b in claims:
-        difference = table[b] - table[a] if lower_is_better else table[a] - table[b]
-        columns[f"{a} beats {b}"] = difference.groupby(groups).mean()
+    columns = {
+        f"{a} beats {b}": pd.Series(paired_differences(table[a], table[b], higher_is_better=higher_is_better))
+        .groupby(groups.to_numpy())
+        .mean()
+        for a, b in claims
+    }
     return pd.DataFrame(columns).rename_axis(by)
 
 
