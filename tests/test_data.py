@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -6,16 +8,21 @@ from scipy.io import savemat
 from skimage import io as skio
 
 from deblur_core.data.corpus import CATEGORIES, load_bundled, sharp_corpus
-from deblur_core.data.io import read_image, to_grey
+from deblur_core.data.io import read_image, read_kernel_image, to_grey
 from deblur_core.data.levin import (
     LEVIN_KERNEL_SIZES,
     SELFDEBLUR_KERNEL_SIZES,
+    BlurCase,
+    blur_residual,
     crop_case,
     generate_levin_like,
+    kernel_orientations,
     levin_like_benchmark,
     levin_like_sizes,
+    load_benchmark,
     load_levin,
-    orient_kernel,
+    rescale_case,
+    rescale_kernel,
 )
 from deblur_core.kernels import flip_kernel, kernel_similarity
 from deblur_core.physics.blur import convolve
@@ -156,14 +163,24 @@ def blurred(sharp, kernel):
     return convolve(torch.from_numpy(sharp), torch.from_numpy(kernel), mode="same").numpy()
 
 
-def test_orient_kernel_keeps_a_convolution_kernel_and_rotates_a_correlation_one():
-    sharp, kernel = smooth_scene(), skewed_kernel()
-    blurry = blurred(sharp, kernel)
-    assert orient_kernel(blurry, sharp, kernel)[1] is False
-    rotated, turned = orient_kernel(blurry, sharp, flip_kernel(kernel))
-    assert turned and np.array_equal(rotated, kernel)
-    # a shifted copy (sharp and blurry offset by 2 px) is judged the same way
-    assert orient_kernel(np.roll(blurry, 2, axis=1), sharp, flip_kernel(kernel))[1] is True
+def _case(blurry, sharp, kernel, image_id=1, kernel_id=1):
+    return BlurCase(image_id, kernel_id, blurry, sharp, kernel, kernel.shape[0])
+
+
+def test_one_orientation_per_kernel_file_keeps_convolution_kernels_and_rotates_correlation_ones():
+    kernel = skewed_kernel()
+    scenes = [smooth_scene(seed=seed) for seed in range(3)]
+    stored_as_convolution = [_case(blurred(x, kernel), x, kernel, i, 1) for i, x in enumerate(scenes, 1)]
+    stored_rotated = [_case(blurred(x, kernel), x, flip_kernel(kernel), i, 2) for i, x in enumerate(scenes, 1)]
+    assert kernel_orientations(stored_as_convolution + stored_rotated) == {1: False, 2: True}
+
+
+def test_orientation_survives_an_off_centre_kernel_and_an_offset_copy():
+    kernel = np.pad(skewed_kernel(), ((0, 8), (8, 0)))  # taps 4 px off the centre of a 17 px kernel
+    scenes = [smooth_scene(seed=seed) for seed in range(2)]
+    shifted = [_case(np.roll(blurred(x, kernel), 2, axis=1), x, flip_kernel(kernel), i) for i, x in enumerate(scenes)]
+    assert kernel_orientations(shifted) == {1: True}
+    assert blur_residual(blurred(scenes[0], kernel), scenes[0], kernel) < 1e-12
 
 
 def test_load_levin_rotates_kernels_stored_as_correlation_filters_with_a_warning(tmp_path):
@@ -172,6 +189,73 @@ def test_load_levin_rotates_kernels_stored_as_correlation_filters_with_a_warning
     write_png(tmp_path / "gt" / "im1.png", (sharp * 255).round().astype(np.uint8))
     stored = flip_kernel(kernel)  # this copy stores the correlation filter
     write_png(tmp_path / "gt" / "kernel1.png", (stored / stored.max() * 255).round().astype(np.uint8))
-    with pytest.warns(UserWarning, match="1 of 1 kernels .* rotated by 180 degrees"):
+    with pytest.warns(UserWarning, match="kernel file.* 1 of .* rotated by 180 degrees"):
         (case,) = load_levin(tmp_path)
     assert kernel_similarity(case.kernel, kernel) > kernel_similarity(case.kernel, flip_kernel(kernel))
+
+
+SHARED_LEVIN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levin"
+needs_shared_copy = pytest.mark.skipif(not SHARED_LEVIN.is_dir(), reason="no shared copy of the Levin benchmark")
+
+
+@pytest.fixture(scope="module")
+def real_levin():
+    with pytest.warns(UserWarning, match="kernel file"):
+        return load_levin(SHARED_LEVIN)
+
+
+@needs_shared_copy
+def test_shared_copy_orientation_per_kernel_file(real_levin):
+    """SelfDeblur's copy: kernels 2, 5, 6, 7 stored rotated, 4 and 8 as convolution kernels (the 180-degree
+    rotation fits every image of 4 and 8 more than 15 times worse); the four images of a kernel agree."""
+    stored = {k: read_kernel_image(SHARED_LEVIN / "gt" / f"kernel{k}.png") for k in range(1, 9)}
+    rotated = {case.kernel_id for case in real_levin if not np.allclose(case.kernel, stored[case.kernel_id])}
+    assert rotated >= {2, 5, 6, 7} and not rotated & {4, 8}
+    for kernel_id in range(1, 9):
+        kernels = [case.kernel for case in real_levin if case.kernel_id == kernel_id]
+        assert len(kernels) == 4 and all(np.array_equal(kernels[0], k) for k in kernels[1:])
+    for case in real_levin:
+        kept = blur_residual(case.blurry, case.sharp, case.kernel)
+        assert kept < 4e-4, case.name  # 8-bit camera captures: a few grey levels
+        if case.kernel_id not in (1, 3):  # 1 and 3 are nearly symmetric: either orientation fits
+            assert blur_residual(case.blurry, case.sharp, flip_kernel(case.kernel)) > 1.5 * kept, case.name
+
+
+@needs_shared_copy
+def test_half_scale_real_case_keeps_the_blur_model(real_levin):
+    case = next(c for c in real_levin if c.name == "im1_kernel6")
+    half = rescale_case(case, 0.5)
+    assert half.blurry.shape == half.sharp.shape == (127, 127)
+    assert half.kernel.shape == (11, 11) and half.estimation_size == 11
+    assert abs(half.kernel.sum() - 1) < 1e-12
+    # the resized kernel explains the resized images far better than its rotation does
+    assert blur_residual(half.blurry, half.sharp, half.kernel) < 0.5 * blur_residual(
+        half.blurry, half.sharp, flip_kernel(half.kernel)
+    )
+
+
+def test_rescaled_kernel_matches_blurring_then_resizing():
+    from skimage.transform import resize
+
+    sharp, kernel = smooth_scene(size=129, seed=4), np.pad(skewed_kernel(), 4)
+    small_blur = resize(blurred(sharp, kernel), (65, 65), anti_aliasing=True, order=3)
+    small_sharp = resize(sharp, (65, 65), anti_aliasing=True, order=3)
+    halved = rescale_kernel(kernel, 65 / 129, 9)
+    inner = (slice(12, -12), slice(12, -12))
+    error = np.mean((blurred(small_sharp, halved) - small_blur)[inner] ** 2)
+    rotated_error = np.mean((blurred(small_sharp, flip_kernel(halved)) - small_blur)[inner] ** 2)
+    assert error < 0.1 * rotated_error
+    with pytest.raises(ValueError, match="odd"):
+        rescale_kernel(kernel, 0.5, 8)
+
+
+@needs_shared_copy
+def test_load_benchmark_names_its_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEBLUR_LEVIN_DIR", str(SHARED_LEVIN))
+    with pytest.warns(UserWarning, match="kernel file"):
+        cases, label = load_benchmark("levin", scale=0.5)
+    assert len(cases) == 32 and label == "real Levin et al. 2009 (scale 0.5, 127 px)"
+    _, label = load_benchmark("levin-like", scale=0.5, cache_dir=tmp_path)
+    assert label == "Levin-like synthetic stand-in (scale 0.5)"
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        load_benchmark("levin2")

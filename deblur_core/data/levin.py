@@ -230,49 +230,69 @@ def _load_mat_layout(files: list[Path]) -> list[BlurCase]:
     return cases
 
 
-# search range (px) for an offset between a copy's sharp and blurry images, and the margin by which the
-# rotated kernel must explain the blurry image better before the loader trusts it over the stored one
-ORIENTATION_SHIFT = 3
+# the rotated kernel must explain a kernel file's images better by this factor (geometric mean of the residual
+# ratios over every image blurred with it) before the loader trusts it over the stored orientation
 ORIENTATION_MARGIN = 0.8
 
 
-def _blur_residual(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray) -> float:
-    """Mean squared difference between ``blurry`` and ``kernel * sharp`` (our convention), best whole-pixel
-    offset within ``ORIENTATION_SHIFT``, away from the boundary, where copies differ in how they padded."""
-    predicted = convolve(torch.from_numpy(sharp), torch.from_numpy(kernel), mode="same").numpy()
-    margin = max(kernel.shape) + ORIENTATION_SHIFT
-    inner = blurry[margin:-margin, margin:-margin]
-    if inner.size == 0:  # too small to tell: both orientations look alike
-        return np.inf
-    best = np.inf
-    for dy in range(-ORIENTATION_SHIFT, ORIENTATION_SHIFT + 1):
-        for dx in range(-ORIENTATION_SHIFT, ORIENTATION_SHIFT + 1):
-            shifted = predicted[
-                margin + dy : predicted.shape[0] - margin + dy, margin + dx : predicted.shape[1] - margin + dx
-            ]
-            best = min(best, float(np.mean((inner - shifted) ** 2)))
-    return best
+def blur_residual(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray) -> float:
+    """Mean squared difference between ``blurry`` and ``kernel * sharp`` (our convention) at the best whole-pixel
+    offset.
 
-
-def orient_kernel(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The kernel in the convolution convention of :mod:`deblur_core.physics.blur`, and whether it was rotated.
-
-    A published copy may store the kernel as a correlation filter (rotated by 180 degrees), and a symmetric-looking
-    file cannot say which. The data can: the kernel is rotated only when the rotated one reproduces the blurry
-    image from the sharp one clearly better (residual below ``ORIENTATION_MARGIN`` of the stored one's).
+    Offsets up to half the kernel's side are searched, because published kernels are not always centred
+    (Levin's kernel 6 sits 4-5 px off centre). Only the interior is compared, where copies that padded their
+    boundaries differently agree. ``inf`` where the image is too small to leave an interior.
     """
-    rotated = flip_kernel(kernel)
-    keep, turn = _blur_residual(blurry, sharp, kernel), _blur_residual(blurry, sharp, rotated)
-    return (rotated, True) if turn < ORIENTATION_MARGIN * keep else (kernel, False)
+    reach = max(kernel.shape) // 2
+    margin = max(kernel.shape) + reach
+    if min(blurry.shape) <= 2 * margin:
+        return float("inf")
+    from scipy.signal import correlate
+
+    # float32 blurs several times faster, and its rounding is far below the residuals compared
+    predicted = convolve(torch.from_numpy(sharp).float(), torch.from_numpy(kernel).float(), "same").double().numpy()
+    inner = blurry[margin:-margin, margin:-margin]
+    region = predicted[
+        margin - reach : predicted.shape[0] - margin + reach, margin - reach : predicted.shape[1] - margin + reach
+    ]
+    # every offset at once: |inner - shifted|^2 = |inner|^2 - 2 <inner, shifted> + |shifted|^2
+    cross = correlate(region, inner, mode="valid", method="fft")
+    energy = correlate(region**2, np.ones_like(inner), mode="valid", method="fft")
+    squared_error = np.sum(inner**2) - 2 * cross + energy
+    return max(float(squared_error.min()), 0.0) / inner.size
+
+
+def orientation_ratios(cases: list[BlurCase]) -> dict[int, list[float]]:
+    """Per kernel id, the residual of the 180-degree-rotated kernel over the stored one's, for each of its images
+    (:func:`blur_residual`): below 1, the rotation explains that image better."""
+    ratios: dict[int, list[float]] = {}
+    for case in cases:
+        keep = blur_residual(case.blurry, case.sharp, case.kernel)
+        turn = blur_residual(case.blurry, case.sharp, flip_kernel(case.kernel))
+        ratios.setdefault(case.kernel_id, []).append(turn / keep if np.isfinite(keep) and keep > 0 else 1.0)
+    return ratios
+
+
+def kernel_orientations(cases: list[BlurCase]) -> dict[int, bool]:
+    """Whether each kernel file is stored rotated by 180 degrees (a correlation filter), decided once per file.
+
+    One file blurs several images, so the decision pools them: the kernel is rotated when the geometric mean of
+    its :func:`orientation_ratios` is below ``ORIENTATION_MARGIN``. Every image of one kernel then gets the same
+    kernel, which a per-image decision did not guarantee for nearly symmetric kernels.
+    """
+    return {
+        kernel_id: bool(np.exp(np.mean(np.log(values))) < ORIENTATION_MARGIN)
+        for kernel_id, values in orientation_ratios(cases).items()
+    }
 
 
 def load_levin(folder: str | Path) -> list[BlurCase]:
     """Load the real Levin et al. benchmark from ``folder`` (either published layout).
 
-    Both layouts are expected to store each kernel in the convolution convention of
-    :mod:`deblur_core.physics.blur`; the loader checks it on every case with
-    :func:`orient_kernel` and rotates a kernel by 180 degrees, with a warning, where the
-    images say the copy stored it the other way. Images are sorted by (image, kernel) number.
+    A published copy may store a kernel in the convolution convention of :mod:`deblur_core.physics.blur` or
+    rotated by 180 degrees, and SelfDeblur's copy mixes both (kernels 2, 5, 6 and 7 rotated, 4 and 8 not). The
+    loader decides once per kernel file from every image that uses it (:func:`kernel_orientations`) and rotates
+    the files stored the other way, with a warning naming them. Images are sorted by (image, kernel) number.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -288,17 +308,15 @@ def load_levin(folder: str | Path) -> list[BlurCase]:
             f"{folder} matches neither Levin layout: expected imN_kernelM_img.png files with a "
             "gt/ folder (SelfDeblur's copy) or imNN_*MM.mat files with x, y, f (the original)"
         )
-    oriented, rotated = [], []
-    for case in cases:
-        kernel, turned = orient_kernel(case.blurry, case.sharp, case.kernel)
-        oriented.append(dataclasses.replace(case, kernel=kernel))
-        if turned:
-            rotated.append(case.name)
+    rotated = sorted(kernel_id for kernel_id, turned in kernel_orientations(cases).items() if turned)
+    oriented = [
+        dataclasses.replace(case, kernel=flip_kernel(case.kernel)) if case.kernel_id in rotated else case
+        for case in cases
+    ]
     if rotated:
         warnings.warn(
-            f"{len(rotated)} of {len(cases)} kernels in {folder} were stored rotated by 180 degrees (correlation "
-            f"filters: {', '.join(rotated[:4])}{', ...' if len(rotated) > 4 else ''}); rotated to the convolution "
-            "convention",
+            f"kernel file(s) {', '.join(map(str, rotated))} of {folder} are stored rotated by 180 degrees "
+            "(correlation filters); rotated to the convolution convention",
             stacklevel=2,
         )
     return sorted(oriented, key=lambda c: (c.image_id, c.kernel_id))
@@ -320,3 +338,89 @@ def crop_case(case: BlurCase, size: int | None) -> BlurCase:
     return BlurCase(
         case.image_id, case.kernel_id, case.blurry[window], case.sharp[window], case.kernel, case.estimation_size
     )
+
+
+def rescale_kernel(kernel: np.ndarray, factor: float, size: int) -> np.ndarray:
+    """``kernel`` as it acts on an image resized by ``factor``: an odd ``size x size`` kernel, centre on centre.
+
+    Each new tap integrates the old taps that fall into it (a Gaussian pre-filter of ``0.5 / factor`` px for
+    ``factor < 1``, then linear sampling at the new tap centres), so the blur keeps its shape and total weight.
+    """
+    from scipy import ndimage
+
+    if size % 2 == 0:
+        raise ValueError(f"rescaled kernel size must be odd, got {size}")
+    smooth = ndimage.gaussian_filter(kernel, sigma=0.5 / factor, mode="constant") if factor < 1 else kernel
+    centre_in = (np.asarray(kernel.shape) - 1) / 2
+    offsets = np.arange(size) - (size - 1) / 2
+    rows, cols = np.meshgrid(offsets / factor + centre_in[0], offsets / factor + centre_in[1], indexing="ij")
+    sampled = ndimage.map_coordinates(smooth, [rows, cols], order=1, mode="constant")
+    return normalize_kernel(np.clip(sampled, 0, None))
+
+
+def rescale_case(case: BlurCase, scale: float) -> BlurCase:
+    """A real benchmark case at ``scale`` of its resolution, as :func:`levin_like_sizes` sizes the stand-in.
+
+    The blurry and sharp images are resized with anti-aliasing (255 -> 127 px at ``scale=0.5``) and the kernel
+    by the same factor (:func:`rescale_kernel`); the estimation size is SelfDeblur's scaled as for the stand-in.
+    Downsampling averages the camera noise down too, so the half-scale set is a little cleaner than the original.
+    ``scale=1`` returns the case unchanged.
+    """
+    if scale == 1.0:
+        return case
+    from skimage.transform import resize
+
+    _, _, estimation_sizes = levin_like_sizes(scale)
+    height, width = (int(n * scale) // 2 * 2 + 1 for n in case.blurry.shape)
+    factor = height / case.blurry.shape[0]
+
+    def shrink(image):
+        return np.clip(resize(image, (height, width), anti_aliasing=True, order=3), 0, 1)
+
+    size = _scaled_odd(max(case.kernel.shape), factor)
+    estimation = (
+        estimation_sizes[case.kernel_id - 1]
+        if 1 <= case.kernel_id <= len(SELFDEBLUR_KERNEL_SIZES)
+        else _scaled_odd(case.estimation_size, factor)
+    )
+    return BlurCase(
+        case.image_id,
+        case.kernel_id,
+        shrink(case.blurry),
+        shrink(case.sharp),
+        rescale_kernel(case.kernel, factor, size),
+        min(estimation, size),
+    )
+
+
+BENCHMARKS = ("levin", "levin-like")
+
+
+def load_benchmark(
+    data: str,
+    *,
+    scale: float = 1.0,
+    folder: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    kernel_model: str = "trajectory",
+) -> tuple[list[BlurCase], str]:
+    """The 32 cases of a Levin benchmark at ``scale``, and a label naming the data for tables and figures.
+
+    ``data="levin"`` is the real benchmark: read from ``folder`` when it holds Levin's original ``.mat`` files,
+    else fetched into ``folder`` (or the default cache, :func:`deblur_core.data.fetch.fetch_levin`) and read with
+    :func:`load_levin`, then resized with :func:`rescale_case`. ``data="levin-like"`` is the offline stand-in of
+    :func:`levin_like_benchmark` (``kernel_model`` picks its kernels).
+    """
+    if data not in BENCHMARKS:
+        raise ValueError(f"unknown benchmark {data!r}; use one of {', '.join(BENCHMARKS)}")
+    at = "full resolution" if scale == 1.0 else f"scale {scale:.2g}"
+    if data == "levin-like":
+        model = "" if kernel_model == "trajectory" else f", {kernel_model} kernels"
+        cases = levin_like_benchmark(cache_dir, scale=scale, kernel_model=kernel_model)
+        return cases, f"Levin-like synthetic stand-in ({at}{model})"
+    from .fetch import fetch_levin
+
+    original = folder is not None and any(_MAT_NAME.match(p.name) for p in Path(folder).glob("*.mat"))
+    cases = load_levin(folder if original else fetch_levin(folder))
+    cases = [rescale_case(case, scale) for case in cases]
+    return cases, f"real Levin et al. 2009 ({at}, {cases[0].blurry.shape[0]} px)"
