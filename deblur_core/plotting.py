@@ -126,3 +126,41 @@ def plot_claim_differences(ax, differences, claims, *, by: str = "image", unit: 
         f"mean difference{unit}, positive favours the claim: dots one {by} each; "
         f"diamond all examples, bar its 95 % CI resampling {by}s"
     )
+
+
+def plot_budget_curve(axes, curve, paper_differences: dict | None = None, unit: str = "dB") -> None:
+    """One panel per claim: the mean paired difference against iterations with its bootstrap 95 % CI as a band,
+    zero as a black line and, where given, the paper's difference (at its full budget) as a dashed line.
+
+    ``curve`` is :func:`deblur_core.selfdeblur_sweep.budget_curve`'s table; ``axes`` has one Axes per claim in
+    its order of appearance. The band is green where the claim is confirmed at that budget, red where it is
+    contradicted, grey where the interval spans zero.
+    """
+    claims = list(dict.fromkeys(curve["claim"]))
+    if len(axes) < len(claims):
+        raise ValueError(f"{len(claims)} claims need as many axes, got {len(axes)}")
+    for ax, claim in zip(axes, claims):
+        rows = curve[curve["claim"] == claim].sort_values("iteration")
+        x = rows["iteration"].to_numpy()
+        ax.plot(x, rows["mean difference"], color="k", lw=1.5, label="mean difference")
+        for verdict, colour in VERDICT_COLOURS.items():
+            where = (rows["verdict"] == verdict).to_numpy()
+            if where.any():
+                ax.fill_between(
+                    x,
+                    rows["CI 95% low"],
+                    rows["CI 95% high"],
+                    where=where,
+                    color=colour,
+                    alpha=0.35,
+                    lw=0,
+                    label=f"95 % CI, {verdict}",
+                )
+        ax.axhline(0, color="k", lw=0.8)
+        paper = (paper_differences or {}).get(claim)
+        if paper is not None and np.isfinite(paper):
+            ax.axhline(paper, color="tab:blue", ls="--", lw=1.2, label=f"paper, 5,000 it.: {paper:+.2f}")
+        ax.set_title(claim, fontsize=9)
+        ax.set_xlabel("iteration")
+        ax.set_ylabel(f"paired difference ({unit})")
+        ax.legend(fontsize=7, loc="best")

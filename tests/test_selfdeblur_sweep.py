@@ -5,13 +5,19 @@ import pytest
 from deblur_core.kernels import delta_kernel, random_motion_kernel
 from deblur_core.profiles import profile_settings
 from deblur_core.selfdeblur_sweep import (
+    CLAIMS,
+    CLASSICAL,
+    ITERATED_CLAIMS,
     VARIANTS,
+    budget_curve,
     claims_table,
+    classical_row,
     kernel_collapsed,
     lowest_loss_pick,
     oversize_label,
     oversized_kernel,
     paired_scores,
+    paper_difference,
     sweep_plan,
 )
 
@@ -68,10 +74,13 @@ def test_seed_study_adds_only_the_reference_runs_the_main_design_lacks():
         sweep_plan(cases, settings, seeds=(0,), seed_study={"cases": 4, "seeds": (0, 1)})
 
 
-def test_long_tests_each_claim_on_at_least_six_independent_cases():
+def test_long_tests_tables_1_and_3_on_at_least_six_independent_real_cases():
     long = profile_settings("selfdeblur", "long")
     assert len(set(map(tuple, long["cases"]))) >= 6
-    assert len(long["seed_study"]["seeds"]) >= 3
+    assert long["data"] == "levin" and {"SelfDeblur-J", "SelfDeblur-A"} <= set(long["variants"])
+    assert len({kernel for _, kernel in long["cases"]}) == 8  # every recorded kernel once
+    for profile in ("paper", "quick", "smoke"):
+        assert set(profile_settings("selfdeblur", profile)["variants"]) == set(VARIANTS)
 
 
 def _scores(j_minus_a: list[float]):
@@ -116,3 +125,48 @@ def test_lowest_loss_pick_reports_whether_it_kept_the_best_seed():
     picks = lowest_loss_pick(scores).set_index("case")
     assert picks.loc["a", "picked the best"] and not picks.loc["b", "picked the best"]
     assert picks.loc["b", "picked seed"] == 1 and picks.loc["b", "mean PSNR"] == pytest.approx(26.0)
+
+
+class _Run:
+    def __init__(self, psnr_by_iteration):
+        iterations = sorted(psnr_by_iteration)
+        self.history = pd.DataFrame(
+            {"iteration": iterations, "psnr": [psnr_by_iteration[i] for i in iterations], "loss": 1.0}
+        )
+
+
+def test_budget_curve_tests_each_claim_at_every_logged_iteration():
+    rng = np.random.default_rng(0)
+    runs = {}
+    for case in range(8):
+        base = 20 + rng.normal(0, 1)
+        for seed in (0,):
+            # the joint runs pull ahead as iterations grow; the gap is noise-free enough to confirm at the end
+            runs["SelfDeblur-J", f"c{case}", seed] = _Run({i: base + i / 100 + rng.normal(0, 0.05) for i in (0, 200)})
+            runs["SelfDeblur-A", f"c{case}", seed] = _Run({i: base + rng.normal(0, 0.05) for i in (0, 100, 200)})
+    curve = budget_curve(runs)
+    assert list(curve["iteration"]) == [0, 200]  # only iterations both sides logged
+    assert set(curve["claim"]) == {"SelfDeblur-J > SelfDeblur-A"}
+    start, end = curve.to_dict("records")
+    assert start["verdict"] == "inconclusive" and end["verdict"] == "confirmed"
+    assert end["mean difference"] == pytest.approx(2, abs=0.1) and end["clusters"] == 8
+
+
+def test_classical_claim_is_tested_but_not_along_the_budget():
+    assert ("SelfDeblur-J", CLASSICAL) in CLAIMS
+    assert all(CLASSICAL not in claim for claim in ITERATED_CLAIMS)
+    assert paper_difference(f"SelfDeblur-J > {CLASSICAL}", "PSNR") == pytest.approx(33.07 - 32.69)
+    assert np.isnan(paper_difference("SelfDeblur-J > SelfDeblur k−", "error ratio"))
+
+
+def test_classical_row_scores_the_estimator_then_the_non_blind_step(tmp_path):
+    from deblur_core.data.levin import crop_case, levin_like_benchmark
+    from deblur_core.evaluation import known_kernel_reference, score
+
+    case = crop_case(levin_like_benchmark(tmp_path, scale=0.5)[0], 95)
+    _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
+    row = classical_row(case, reference_sse)
+    assert row["method"] == CLASSICAL and 0 <= row["kernel similarity"] <= 1
+    assert row["error ratio"] >= 0.5 and np.isfinite(row["PSNR"])
+    blurry = score(case.blurry, case.sharp, reference_sse)
+    assert row["PSNR"] > blurry.psnr  # the estimate deblurs this easy case at all
