@@ -3,9 +3,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from deblur_core.plotting import busiest_box, crop_box, mark_window, show_mask  # noqa: E402
+from deblur_core.plotting import busiest_box, crop_box, mark_window, plot_budget_curve, show_mask  # noqa: E402
 from deblur_core.regions.windows import Window  # noqa: E402
 
 
@@ -39,4 +40,25 @@ def test_mark_window_outlines_the_window_and_labels_it():
     (patch,) = ax.patches
     assert patch.get_xy() == (4.5, 6.5) and patch.get_width() == patch.get_height() == 20
     assert [t.get_text() for t in ax.texts] == ["best"]
+    plt.close(fig)
+
+
+def test_budget_curve_draws_one_panel_per_claim_with_the_paper_line():
+    curve = pd.DataFrame(
+        {
+            "claim": ["J > A"] * 3 + ["J > k+"] * 3,
+            "iteration": [20, 40, 60] * 2,
+            "mean difference": [0.1, 0.5, 1.0, -0.1, 0.0, 0.1],
+            "CI 95% low": [-0.5, 0.1, 0.4, -0.4, -0.3, -0.2],
+            "CI 95% high": [0.7, 0.9, 1.6, 0.2, 0.3, 0.4],
+            "verdict": ["inconclusive", "confirmed", "confirmed"] + ["inconclusive"] * 3,
+        }
+    )
+    fig, axes = plt.subplots(1, 2)
+    plot_budget_curve(axes, curve, {"J > A": 2.54})
+    assert [ax.get_title() for ax in axes] == ["J > A", "J > k+"]
+    assert any("2.54" in text.get_text() for text in axes[0].get_legend().get_texts())
+    assert "confirmed" in " ".join(t.get_text() for t in axes[0].get_legend().get_texts())
+    with pytest.raises(ValueError, match="2 claims need as many axes"):
+        plot_budget_curve(axes[:1], curve)
     plt.close(fig)
