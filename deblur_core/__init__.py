@@ -9,7 +9,7 @@ Subpackages and modules (each docstring names the paper section it implements):
 - ``models``: generator networks (DIP skip network, kernel generators)
 - ``losses``: TV and SSIM losses
 - ``selfdeblur``: SelfDeblur optimisation (joint and alternating)
-- ``data``: image I/O, the bundled corpus, the Levin benchmark (synthetic and real)
+- ``data``: image I/O, the bundled corpus, the Levin benchmark (synthetic and real) and its fetcher (``data.fetch``)
 - ``profiles``: the smoke / quick / paper settings
 - ``device``, ``storage``, ``progress``: device and precision, atomic saving, progress bars
 """

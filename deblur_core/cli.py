@@ -8,6 +8,8 @@
     python -m deblur_core jdrl-deblur BLURRY.png [--checkpoint PATH] [--out OUT.png]
     python -m deblur_core evaluate ESTIMATE.png SHARP.png
     python -m deblur_core reproduce [--profile quick]
+    python -m deblur_core fetch levin [--folder DIR]
+    python -m deblur_core levin-selectors [--profile long] [--folder DIR] [--out DIR]
 
 Errors in the input (unreadable file, even or too-large kernel, image smaller
 than the kernel, ...) end the program with a one-line message and exit status 2.
@@ -23,7 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__, storage, weights
+from .data.fetch import LEVIN_DIR_ENV, FetchError, fetch_levin
 from .data.io import read_colour, read_image, to_grey
+from .data.registry import LEVIN_REGISTRY, LEVIN_URL
 from .deconv import deconvolve_hyper_laplacian
 from .device import PRECISIONS, select_precision
 from .kernels import check_kernel_size
@@ -297,6 +301,55 @@ def command_evaluate(args) -> str:
     )
 
 
+def command_fetch(args) -> str:
+    folder = fetch_levin(args.folder, url=args.url)
+    return (
+        f"Levin et al. (CVPR 2009) benchmark: {len(LEVIN_REGISTRY)} files checked in {folder} "
+        "(the data is Levin et al.'s; cite their paper when you use it)"
+    )
+
+
+def command_levin_selectors(args) -> str:
+    """Every paper selector, with the shipped CNN and Gabor weights, scored on Levin et al.'s real images."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .models.region_classifier import load_classifier
+    from .plotting import plot_claim_differences
+    from .regions.evaluation import PAPER_CLAIMS, claim_differences_by
+    from .regions.real_levin import score_selectors_on_levin
+    from .regions.selectors import GaborSelector, paper_selectors
+
+    settings = profile_settings("regions", args.profile)
+    classifier, classifier_source = _weights_for(None, "region_classifier.pt")
+    gabor_path, _ = _weights_for(None, "gabor_selector.npz")
+    with np.load(gabor_path) as state:
+        gabor = GaborSelector.from_state_dict(dict(state))
+    selectors = paper_selectors(load_classifier(classifier), gabor, seed=0)
+    out = Path(args.out) if args.out else Path("figures") / settings["profile"] / "01_region_selection"
+    real = score_selectors_on_levin(
+        selectors, settings, folder=args.folder, cache_dir=Path(args.cache_dir) if args.cache_dir else None
+    )
+    storage.save_table(real.regret, out / "real_levin_regret")
+    storage.save_table(real.claims, out / "claims_regret_real_levin")
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    plot_claim_differences(
+        ax, claim_differences_by(real.evaluation, PAPER_CLAIMS, by="kernel"), real.claims, by="kernel"
+    )
+    ax.set_title(f"Real camera shake ({real.source}): regret of B minus regret of the CNN [{settings['profile']}]")
+    storage.save_figure(fig, out / "claims_real_levin")
+    plt.close(fig)
+    lines = [f"using {classifier_source}; {real.source}, {real.evaluation['example'].nunique()} images"]
+    lines += [
+        f"{row['claim']}: regret lower by {row['mean difference']:+.2f} [{row['CI 95% low']:+.2f}, "
+        f"{row['CI 95% high']:+.2f}] -> {row['verdict']}; by kernel -> {row['verdict by kernel']}"
+        for row in real.claims.to_dict("records")
+    ]
+    return "\n".join(lines + [f"tables and figure -> {out}"])
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m deblur_core", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"deblur_core {__version__}")
@@ -391,6 +444,21 @@ def build_parser() -> argparse.ArgumentParser:
     tj.add_argument("--cache-dir", default=None, help="pairs and resumable checkpoints (default: none)")
     tj.set_defaults(handler=command_train_jdrl)
 
+    fe = commands.add_parser("fetch", help="download a public benchmark into the cache folder (checksums checked)")
+    fe.add_argument("dataset", choices=["levin"], help="levin: Levin et al. 2009, 32 blurry images, 1.1 MB")
+    fe.add_argument("--folder", default=None, help=f"where to put it (default: ${LEVIN_DIR_ENV}, else a user cache)")
+    fe.add_argument("--url", default=LEVIN_URL, help="base address of a copy (default: the pinned public copy)")
+    fe.set_defaults(handler=command_fetch)
+
+    ls = commands.add_parser(
+        "levin-selectors", help="score every region selector (shipped weights) on Levin et al.'s 32 real images"
+    )
+    ls.add_argument("--profile", choices=PROFILES, default="long", help="window geometry (the weights are long's)")
+    ls.add_argument("--folder", default=None, help=f"where the benchmark is or goes (default: ${LEVIN_DIR_ENV})")
+    ls.add_argument("--out", default=None, help="tables and figure (default figures/<profile>/01_region_selection)")
+    ls.add_argument("--cache-dir", default="data/cache/regions", help="window labels and scores, as notebook 01's")
+    ls.set_defaults(handler=command_levin_selectors)
+
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
     rp.add_argument("--profile", choices=PROFILES, default="quick")
     rp.add_argument("--only", default=None, help="run only the notebooks whose file name contains this (e.g. 03)")
@@ -416,7 +484,7 @@ def main(argv: list[str] | None = None) -> int:
         message = args.handler(args)
         if message is not None:  # ranks other than 0 of a torchrun job stay silent
             print(message)
-    except (InputError, ValueError, FileNotFoundError) as error:
+    except (InputError, ValueError, FileNotFoundError, FetchError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

@@ -141,3 +141,21 @@ def split_bank(settings: dict, image_names, split: str) -> list[BlurryExample]:
         seed=settings["seed"],
         kernel_model=settings["kernel_model"],
     )
+
+
+def levin_examples(image_size: int, folder=None) -> tuple[list[BlurryExample], str]:
+    """Levin et al.'s 32 real camera-shake images as held-out test examples, and a label naming the data.
+
+    The 255 px images (and their recorded kernels) are resized to about ``image_size`` px, so that kernels
+    and windows keep the proportions the selectors were trained on (:func:`deblur_core.data.levin.rescale_case`).
+    ``folder`` is where the benchmark is or is fetched to (:func:`deblur_core.data.fetch.fetch_levin`). Never use
+    these images for training or tuning: they are the companion's only real test of the selectors.
+    """
+    from ..data.levin import LEVIN_IMAGE_SIZE, load_benchmark
+
+    cases, label = load_benchmark("levin", scale=min(1.0, image_size / LEVIN_IMAGE_SIZE), folder=folder)
+    examples = [
+        BlurryExample(f"im{c.image_id}", "Levin et al.", "test", c.kernel_id, c.blurry, c.sharp, c.kernel)
+        for c in cases
+    ]
+    return examples, label
