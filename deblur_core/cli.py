@@ -329,8 +329,13 @@ def command_levin_selectors(args) -> str:
         gabor = GaborSelector.from_state_dict(dict(state))
     selectors = paper_selectors(load_classifier(classifier), gabor, seed=0)
     out = Path(args.out) if args.out else Path("figures") / settings["profile"] / "01_region_selection"
+    images = [int(i) for i in args.images.split(",")] if args.images else None
     real = score_selectors_on_levin(
-        selectors, settings, folder=args.folder, cache_dir=Path(args.cache_dir) if args.cache_dir else None
+        selectors,
+        settings,
+        folder=args.folder,
+        images=images,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
     )
     storage.save_table(real.regret, out / "real_levin_regret")
     storage.save_table(real.claims, out / "claims_regret_real_levin")
@@ -457,6 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--folder", default=None, help=f"where the benchmark is or goes (default: ${LEVIN_DIR_ENV})")
     ls.add_argument("--out", default=None, help="tables and figure (default figures/<profile>/01_region_selection)")
     ls.add_argument("--cache-dir", default="data/cache/regions", help="window labels and scores, as notebook 01's")
+    ls.add_argument("--images", default=None, help="only these sharp images, e.g. 1,3 (default: all four)")
     ls.set_defaults(handler=command_levin_selectors)
 
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")

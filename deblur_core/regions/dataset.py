@@ -143,12 +143,13 @@ def split_bank(settings: dict, image_names, split: str) -> list[BlurryExample]:
     )
 
 
-def levin_examples(image_size: int, folder=None) -> tuple[list[BlurryExample], str]:
+def levin_examples(image_size: int, folder=None, images=None) -> tuple[list[BlurryExample], str]:
     """Levin et al.'s 32 real camera-shake images as held-out test examples, and a label naming the data.
 
     The 255 px images (and their recorded kernels) are resized to about ``image_size`` px, so that kernels
     and windows keep the proportions the selectors were trained on (:func:`deblur_core.data.levin.rescale_case`).
-    ``folder`` is where the benchmark is or is fetched to (:func:`deblur_core.data.fetch.fetch_levin`). Never use
+    ``folder`` is where the benchmark is or is fetched to (:func:`deblur_core.data.fetch.fetch_levin`); ``images``
+    keeps only those sharp images (ids 1-4), every kernel of each. Never use
     these images for training or tuning: they are the companion's only real test of the selectors.
     """
     from ..data.levin import LEVIN_IMAGE_SIZE, load_benchmark
@@ -157,5 +158,8 @@ def levin_examples(image_size: int, folder=None) -> tuple[list[BlurryExample], s
     examples = [
         BlurryExample(f"im{c.image_id}", "Levin et al.", "test", c.kernel_id, c.blurry, c.sharp, c.kernel)
         for c in cases
+        if images is None or c.image_id in images
     ]
+    if not examples:
+        raise ValueError(f"no Levin image among {sorted(images)}; the benchmark's images are 1, 2, 3 and 4")
     return examples, label

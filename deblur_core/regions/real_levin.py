@@ -43,15 +43,22 @@ class RealLevinScores:
 
 
 def score_selectors_on_levin(
-    selectors: dict, settings: dict, *, folder=None, cache_dir=None, scheduler=None, progress: bool = True
+    selectors: dict,
+    settings: dict,
+    *,
+    folder=None,
+    images=None,
+    cache_dir=None,
+    scheduler=None,
+    progress: bool = True,
 ) -> RealLevinScores:
     """Score ``selectors`` (name -> selector, e.g. :func:`.selectors.paper_selectors`) on the real benchmark at the
     window geometry of a ``profile_settings('regions')`` dict.
 
-    ``folder`` is where the benchmark is or is fetched to; ``cache_dir`` caches the window labels and scores
-    as the notebook does, so a second call is quick.
+    ``folder`` is where the benchmark is or is fetched to; ``images`` keeps only those sharp images (all four by
+    default); ``cache_dir`` caches the window labels and scores as the notebook does, so a second call is quick.
     """
-    examples, source = levin_examples(settings["image_size"], folder=folder)
+    examples, source = levin_examples(settings["image_size"], folder=folder, images=images)
     options = {"iterations_per_scale": settings["iterations_per_scale"]}
     labels = label_windows(
         examples,
