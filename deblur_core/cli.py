@@ -322,7 +322,7 @@ def command_levin_selectors(args) -> str:
     from .regions.real_levin import score_selectors_on_levin
     from .regions.selectors import GaborSelector, paper_selectors
 
-    settings = profile_settings("regions", args.profile)
+    settings = profile_settings("regions", args.profile, stride=args.stride)
     classifier, classifier_source = _weights_for(None, "region_classifier.pt")
     gabor_path, _ = _weights_for(None, "gabor_selector.npz")
     with np.load(gabor_path) as state:
@@ -463,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--out", default=None, help="tables and figure (default figures/<profile>/01_region_selection)")
     ls.add_argument("--cache-dir", default="data/cache/regions", help="window labels and scores, as notebook 01's")
     ls.add_argument("--images", default=None, help="only these sharp images, e.g. 1,3 (default: all four)")
+    ls.add_argument("--stride", type=int, default=None, help="step between windows (default: the profile's)")
     ls.set_defaults(handler=command_levin_selectors)
 
     rp = commands.add_parser("reproduce", help="run every notebook with papermill (what `make reproduce` does)")
