@@ -292,7 +292,7 @@ def budget_curve(runs: dict, claims=ITERATED_CLAIMS, metric: str = "psnr") -> pd
     Columns: ``claim``, ``iteration``, ``mean difference``, ``CI 95% low``, ``CI 95% high``, ``paired samples``,
     ``clusters`` and ``verdict``.
     """
-    rows = []
+    comparisons, iterations = [], []
     for method, other in claims:
         keys = sorted((case, seed) for m, case, seed in runs if m == method and (other, case, seed) in runs)
         if not keys:
@@ -302,19 +302,19 @@ def budget_curve(runs: dict, claims=ITERATED_CLAIMS, metric: str = "psnr") -> pd
             for case, seed in keys
             for name in (method, other)
         }
-        shared = sorted(set.intersection(*(set(log.index) for log in logs.values())))
-        for iteration in shared:
-            comparison = paired_comparison(
-                [logs[method, case, seed][iteration] for case, seed in keys],
-                [logs[other, case, seed][iteration] for case, seed in keys],
-                claim=f"{method} > {other}",
-                clusters=[case for case, _ in keys],
+        for iteration in sorted(set.intersection(*(set(log.index) for log in logs.values()))):
+            comparisons.append(
+                paired_comparison(
+                    [logs[method, case, seed][iteration] for case, seed in keys],
+                    [logs[other, case, seed][iteration] for case, seed in keys],
+                    claim=f"{method} > {other}",
+                    clusters=[case for case, _ in keys],
+                )
             )
-            rows.append({"iteration": int(iteration), **comparison.as_row()})
-    columns = ["iteration", "claim", "mean", "low", "high", "n", "clusters", "verdict"]
-    return pd.DataFrame(rows, columns=columns).rename(
-        columns={"mean": "mean difference", "low": "CI 95% low", "high": "CI 95% high", "n": "paired samples"}
-    )[["claim", "iteration", "mean difference", "CI 95% low", "CI 95% high", "paired samples", "clusters", "verdict"]]
+            iterations.append(int(iteration))
+    table = comparisons_table(comparisons)
+    table.insert(1, "iteration", iterations)
+    return table
 
 
 def _run_task(task, *, cache_dir, progress: bool) -> SelfDeblurResult:
