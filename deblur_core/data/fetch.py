@@ -24,6 +24,7 @@ From a shell: ``python -m deblur_core fetch levin [--folder DIR]``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -52,12 +53,10 @@ def levin_folder(folder: str | Path | None = None) -> Path:
 
 def missing_files(folder: Path, registry: dict[str, str]) -> list[str]:
     """Names in ``registry`` that are absent from ``folder`` or whose SHA-256 differs."""
-    import pooch
-
     return [
         name
         for name, digest in registry.items()
-        if not (folder / name).is_file() or pooch.file_hash(str(folder / name), alg="sha256") != digest
+        if not (folder / name).is_file() or hashlib.sha256((folder / name).read_bytes()).hexdigest() != digest
     ]
 
 
@@ -92,12 +91,12 @@ def fetch_levin(folder: str | Path | None = None, url: str = LEVIN_URL, progress
         When a file cannot be downloaded or does not match its checksum. Files already checked stay;
         the failing one is not written.
     """
-    import pooch
-
     target = levin_folder(folder)
     wanted = missing_files(target, LEVIN_REGISTRY) if target.is_dir() else list(LEVIN_REGISTRY)
     if not wanted:
         return target
+    import pooch  # only a download needs it: a checked copy reads without it
+
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=30)
     base = url if url.endswith("/") else url + "/"
     logger = pooch.get_logger()
