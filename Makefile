@@ -3,6 +3,7 @@
 # make lint      : set up (once) and check style with ruff (lint and format; `make format` fixes what it can)
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
+# make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
 # make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +16,7 @@ PROFILE ?= quick
 # empty: runs one after another here; local:N or a Dask scheduler address: on a cluster (README, "Scale-out")
 SCHEDULER ?=
 
-.PHONY: setup setup-browser reproduce test test-browser lint format lab book clean-cache
+.PHONY: setup setup-browser reproduce test test-fast test-browser lint format lab book clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +42,10 @@ reproduce: setup
 
 test: lint setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q
+
+# the same without the slow tests (notebooks, the site build, Dask workers, torchrun, real-Levin scoring)
+test-fast: lint setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 test-browser: setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser

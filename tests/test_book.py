@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
 import assemble  # noqa: E402
 
+pytestmark = pytest.mark.slow  # builds the whole site with Sphinx
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):

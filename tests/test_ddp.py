@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 
 from deblur_core.ddp import Group, epoch_order, process_group
@@ -51,6 +52,7 @@ def train_with_two_processes(data: Path, out: Path) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_two_processes_train_deterministically_and_rank_0s_checkpoint_loads_alone(tmp_path):
     rng = np.random.default_rng(0)
     windows = rng.random((40, 33, 33))
@@ -65,6 +67,7 @@ def test_two_processes_train_deterministically_and_rank_0s_checkpoint_loads_alon
     assert first(torch.rand(2, 1, 33, 33)).shape == (2,)
 
 
+@pytest.mark.slow
 def test_two_processes_train_a_jdrl_variant_deterministically_and_the_unet_loads_alone(tmp_path):
     for name in ("a", "b"):
         command = [*TORCHRUN, "-m", "deblur_core", "train-jdrl", "--profile", "smoke", "--out", str(tmp_path / name)]

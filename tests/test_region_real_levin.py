@@ -8,7 +8,10 @@ from deblur_core.cli import main
 from deblur_core.regions.evaluation import PAPER_CLAIMS, UPPER_BOUND
 
 SHARED_LEVIN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levin"
-pytestmark = pytest.mark.skipif(not SHARED_LEVIN.is_dir(), reason="no shared copy of the Levin benchmark")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not SHARED_LEVIN.is_dir(), reason="no shared copy of the Levin benchmark"),
+]
 
 
 def test_levin_selectors_scores_every_selector_on_real_images(tmp_path, capsys, monkeypatch):

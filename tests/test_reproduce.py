@@ -1,7 +1,10 @@
+import pytest
+
 from deblur_core.profiles import BUDGET_MINUTES, sections_with
 from deblur_core.reproduce import NOTEBOOK_DIR, NOTEBOOK_SECTIONS, notebook_parameters, notebooks, run_all, summary
 
 
+@pytest.mark.slow
 def test_every_notebook_runs_under_smoke_and_is_reported(tmp_path, capfd, caplog):
     report = run_all("smoke", tmp_path)
     assert [name for name, _, _ in report] == [n.name for n in notebooks()]

@@ -58,6 +58,7 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.mark.slow
 def test_a_sweep_on_two_workers_gives_the_serial_tables(tmp_path, one_torch_thread):
     settings = profile_settings("selfdeblur", "smoke", iterations=6, channels=8)
     variants = {name: VARIANTS[name] for name in ("SelfDeblur-J", "SelfDeblur-A")}
@@ -74,6 +75,7 @@ def test_a_sweep_on_two_workers_gives_the_serial_tables(tmp_path, one_torch_thre
     assert len(finished) == len(set(finished)) == 8  # 2 variants x 2 cases x 2 seeds, each run once
 
 
+@pytest.mark.slow
 def test_labelling_on_two_workers_matches_serial(tmp_path, one_torch_thread):
     examples = make_examples(["text", "coins"], "train", image_size=61, kernel_sizes=(5, 7), kernel_count=1)
     options = {"iterations_per_scale": 2}
@@ -100,6 +102,7 @@ def die_once_then_square(task):
     return value * value
 
 
+@pytest.mark.slow
 def test_a_killed_workers_task_is_retried_and_nothing_is_lost_or_duplicated(tmp_path):
     tasks = [(value, str(tmp_path)) for value in range(4)]
     assert run_tasks(die_once_then_square, tasks, scheduler=TWO_WORKERS, progress=False) == [0, 1, 4, 9]
