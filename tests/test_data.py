@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -194,21 +192,16 @@ def test_load_levin_rotates_kernels_stored_as_correlation_filters_with_a_warning
     assert kernel_similarity(case.kernel, kernel) > kernel_similarity(case.kernel, flip_kernel(kernel))
 
 
-SHARED_LEVIN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levin"
-needs_shared_copy = pytest.mark.skipif(not SHARED_LEVIN.is_dir(), reason="no shared copy of the Levin benchmark")
-
-
 @pytest.fixture(scope="module")
-def real_levin():
+def real_levin(shared_levin):
     with pytest.warns(UserWarning, match="kernel file"):
-        return load_levin(SHARED_LEVIN)
+        return load_levin(shared_levin)
 
 
-@needs_shared_copy
-def test_shared_copy_orientation_per_kernel_file(real_levin):
+def test_shared_copy_orientation_per_kernel_file(real_levin, shared_levin):
     """SelfDeblur's copy: kernels 2, 5, 6, 7 stored rotated, 4 and 8 as convolution kernels (the 180-degree
     rotation fits every image of 4 and 8 more than 15 times worse); the four images of a kernel agree."""
-    stored = {k: read_kernel_image(SHARED_LEVIN / "gt" / f"kernel{k}.png") for k in range(1, 9)}
+    stored = {k: read_kernel_image(shared_levin / "gt" / f"kernel{k}.png") for k in range(1, 9)}
     rotated = {case.kernel_id for case in real_levin if not np.allclose(case.kernel, stored[case.kernel_id])}
     assert rotated >= {2, 5, 6, 7} and not rotated & {4, 8}
     for kernel_id in range(1, 9):
@@ -221,7 +214,6 @@ def test_shared_copy_orientation_per_kernel_file(real_levin):
             assert blur_residual(case.blurry, case.sharp, flip_kernel(case.kernel)) > 1.5 * kept, case.name
 
 
-@needs_shared_copy
 def test_half_scale_real_case_keeps_the_blur_model(real_levin):
     case = next(c for c in real_levin if c.name == "im1_kernel6")
     half = rescale_case(case, 0.5)
@@ -249,9 +241,8 @@ def test_rescaled_kernel_matches_blurring_then_resizing():
         rescale_kernel(kernel, 0.5, 8)
 
 
-@needs_shared_copy
-def test_load_benchmark_names_its_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("DEBLUR_LEVIN_DIR", str(SHARED_LEVIN))
+def test_load_benchmark_names_its_data(tmp_path, monkeypatch, shared_levin):
+    monkeypatch.setenv("DEBLUR_LEVIN_DIR", str(shared_levin))
     with pytest.warns(UserWarning, match="kernel file"):
         cases, label = load_benchmark("levin", scale=0.5)
     assert len(cases) == 32 and label == "real Levin et al. 2009 (scale 0.5, 127 px)"

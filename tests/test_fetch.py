@@ -15,10 +15,6 @@ from deblur_core.cli import main
 from deblur_core.data.fetch import LEVIN_DIR_ENV, FetchError, fetch_levin, levin_folder, missing_files
 from deblur_core.data.registry import LEVIN_REGISTRY
 
-SHARED_LEVIN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levin"
-needs_shared_copy = pytest.mark.skipif(
-    not SHARED_LEVIN.is_dir(), reason="the shared copy of the Levin benchmark is not beside this checkout"
-)
 TRUNCATED = "im2_kernel3_img.png"
 
 
@@ -47,14 +43,14 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def serve(tmp_path):
+def serve(tmp_path, shared_levin):
     """Start a server on a free loopback port over a copy of the shared folder; yields (url, copy, handler)."""
     servers = []
 
     def start(cut_short=()):
         copy = tmp_path / "served"
         if not copy.exists():
-            shutil.copytree(SHARED_LEVIN, copy)
+            shutil.copytree(shared_levin, copy)
         handler = type("Handler", (_Handler,), {"requests": [], "cut_short": set(cut_short)})
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(copy)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -72,15 +68,13 @@ def _no_temporary_files(folder: Path) -> bool:
     return all(str(p.relative_to(folder)) in registered for p in folder.rglob("*") if p.is_file())
 
 
-@needs_shared_copy
-def test_registry_lists_every_file_of_the_shared_copy():
-    shared = {str(p.relative_to(SHARED_LEVIN)) for p in SHARED_LEVIN.rglob("*.png")}
+def test_registry_lists_every_file_of_the_shared_copy(shared_levin):
+    shared = {str(p.relative_to(shared_levin)) for p in shared_levin.rglob("*.png")}
     assert shared == set(LEVIN_REGISTRY)
     assert len(LEVIN_REGISTRY) == 44
-    assert missing_files(SHARED_LEVIN, LEVIN_REGISTRY) == []
+    assert missing_files(shared_levin, LEVIN_REGISTRY) == []
 
 
-@needs_shared_copy
 def test_clean_fetch_then_a_second_fetch_downloads_nothing(serve, tmp_path):
     url, _, handler = serve()
     target = tmp_path / "levin"
@@ -91,7 +85,6 @@ def test_clean_fetch_then_a_second_fetch_downloads_nothing(serve, tmp_path):
     assert len(handler.requests) == len(LEVIN_REGISTRY)
 
 
-@needs_shared_copy
 def test_interrupted_download_leaves_nothing_half_written(serve, tmp_path):
     url, _, _ = serve(cut_short={TRUNCATED})
     target = tmp_path / "levin"
@@ -104,7 +97,6 @@ def test_interrupted_download_leaves_nothing_half_written(serve, tmp_path):
     assert kept and missing_files(target, {name: LEVIN_REGISTRY[name] for name in kept}) == []
 
 
-@needs_shared_copy
 def test_corrupted_file_on_the_server_is_refused(serve, tmp_path):
     url, copy, _ = serve()
     corrupted = copy / "gt" / "kernel6.png"
@@ -117,7 +109,6 @@ def test_corrupted_file_on_the_server_is_refused(serve, tmp_path):
     assert _no_temporary_files(target)
 
 
-@needs_shared_copy
 def test_a_corrupted_local_file_is_downloaded_again(serve, tmp_path):
     url, _, handler = serve()
     target = tmp_path / "levin"
@@ -147,7 +138,6 @@ def test_folder_argument_then_environment_then_user_cache(tmp_path, monkeypatch)
     assert levin_folder(tmp_path / "arg") == tmp_path / "arg"
 
 
-@needs_shared_copy
 def test_command_line_fetch(serve, tmp_path, capsys):
     url, _, _ = serve()
     assert main(["fetch", "levin", "--folder", str(tmp_path / "levin"), "--url", url]) == 0

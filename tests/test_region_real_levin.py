@@ -1,21 +1,15 @@
 """Region selectors on the real Levin et al. images (shared copy; CI serves no network)."""
 
-from pathlib import Path
-
 import pytest
 
 from deblur_core.cli import main
 from deblur_core.regions.evaluation import PAPER_CLAIMS, UPPER_BOUND
 
-SHARED_LEVIN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "levin"
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not SHARED_LEVIN.is_dir(), reason="no shared copy of the Levin benchmark"),
-]
+pytestmark = pytest.mark.slow
 
 
-def test_levin_selectors_scores_every_selector_on_real_images(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("DEBLUR_LEVIN_DIR", str(SHARED_LEVIN))
+def test_levin_selectors_scores_every_selector_on_real_images(tmp_path, capsys, monkeypatch, shared_levin):
+    monkeypatch.setenv("DEBLUR_LEVIN_DIR", str(shared_levin))
     out = tmp_path / "out"
     # the shipped classifier reads 100 px windows (quick's and long's); one photograph under its 8 recorded kernels
     # and 4 windows per image keep the test short
