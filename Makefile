@@ -1,6 +1,7 @@
 # make reproduce : set up (once) and regenerate every table and figure (quick profile)
 # make test      : set up (once), check style (ruff) and run unit tests, doctests and every notebook (smoke profile)
 # make lint      : set up (once) and check style with ruff (lint and format; `make format` fixes what it can)
+# make figures-pdf : the notebooks again (from cache) with PDF copies of every figure, for print
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
 # make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
@@ -16,7 +17,7 @@ PROFILE ?= quick
 # empty: runs one after another here; local:N or a Dask scheduler address: on a cluster (README, "Scale-out")
 SCHEDULER ?=
 
-.PHONY: setup setup-browser reproduce test test-fast test-browser lint format lab book clean-cache
+.PHONY: setup setup-browser reproduce figures-pdf test test-fast test-browser lint format lab book clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,10 @@ reproduce: setup
 
 test: lint setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q
+
+# figures for print: every notebook again (from its caches) with PDFs beside the PNGs; PDFs are not committed
+figures-pdf: setup
+	DEBLUR_FIGURE_FORMATS=png,pdf $(BIN)/python -m deblur_core reproduce --profile $(PROFILE)
 
 # the same without the slow tests (notebooks, the site build, Dask workers, torchrun, real-Levin scoring)
 test-fast: lint setup

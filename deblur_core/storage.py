@@ -85,9 +85,30 @@ def save_image(target, image: np.ndarray) -> Path:
     return Path(target)
 
 
-def save_figure(fig, stem, formats=("png", "pdf"), dpi: int = 150) -> list[Path]:
-    """Save a matplotlib figure as ``stem.png`` (screen) and ``stem.pdf`` (print)."""
+FIGURE_FORMATS_ENV = "DEBLUR_FIGURE_FORMATS"
+
+
+def figure_formats(environ=os.environ) -> tuple[str, ...]:
+    """The formats :func:`save_figure` writes: ``$DEBLUR_FIGURE_FORMATS`` (comma-separated), else PNG alone.
+
+    The repository commits PNGs only; ``make figures-pdf`` re-runs the notebooks with ``png,pdf`` for print.
+
+    >>> figure_formats({})
+    ('png',)
+    >>> figure_formats({"DEBLUR_FIGURE_FORMATS": "png, pdf"})
+    ('png', 'pdf')
+    """
+    formats = tuple(f.strip().lower() for f in environ.get(FIGURE_FORMATS_ENV, "png").split(",") if f.strip())
+    unknown = [f for f in formats if f not in ("png", "pdf", "svg")]
+    if unknown or not formats:
+        raise ValueError(f"${FIGURE_FORMATS_ENV} must list png, pdf or svg separated by commas, got {unknown or '-'}")
+    return formats
+
+
+def save_figure(fig, stem, formats=None, dpi: int = 150) -> list[Path]:
+    """Save a matplotlib figure as ``stem.png`` and any other of :func:`figure_formats` (``formats`` overrides)."""
     paths = []
+    formats = figure_formats() if formats is None else formats
     for fmt in formats:
         target = Path(f"{stem}.{fmt}")
         with atomic_path(target) as tmp:

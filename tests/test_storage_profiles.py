@@ -19,7 +19,7 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
     assert os.listdir(tmp_path) == ["table.csv"]  # no temporary file left behind
 
 
-def test_save_table_and_figure(tmp_path):
+def test_save_table_and_figure(tmp_path, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,8 +30,14 @@ def test_save_table_and_figure(tmp_path):
     assert "| a | 30.12 | – |" in md.read_text()
     assert pd.read_csv(csv)["PSNR"][0] == pytest.approx(30.12346)
     fig, _ = plt.subplots()
-    paths = storage.save_figure(fig, tmp_path / "f")
+    monkeypatch.delenv("DEBLUR_FIGURE_FORMATS", raising=False)
+    assert [p.suffix for p in storage.save_figure(fig, tmp_path / "f")] == [".png"]
+    monkeypatch.setenv("DEBLUR_FIGURE_FORMATS", "png,pdf")
+    paths = storage.save_figure(fig, tmp_path / "g")
     assert [p.suffix for p in paths] == [".png", ".pdf"] and all(p.stat().st_size > 0 for p in paths)
+    monkeypatch.setenv("DEBLUR_FIGURE_FORMATS", "jpg")
+    with pytest.raises(ValueError, match="DEBLUR_FIGURE_FORMATS"):
+        storage.save_figure(fig, tmp_path / "h")
 
 
 def test_profiles(monkeypatch):
