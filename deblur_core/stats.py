@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .tables import interval_text
+
 VERDICTS = ("confirmed", "contradicted", "inconclusive")
 DEFAULT_RESAMPLES = 10_000
 MIN_UNITS_FOR_VERDICT = 6
@@ -68,12 +70,18 @@ class PairedComparison:
         return asdict(self)
 
     def describe(self, unit: str = "", digits: int = 2) -> str:
-        """One line such as ``'joint > alternating: +0.42 dB [+0.10, +0.75], n = 8 -> confirmed'``."""
+        """One line such as ``'joint > alternating: +0.42 dB [+0.10, +0.75], n = 8 -> confirmed'``; the verdict
+        says when too few units withheld it.
+
+        >>> PairedComparison("a > b", 0.5, 0.2, 0.9, 3, 3, "inconclusive").describe("dB")
+        'a > b: +0.50 dB [+0.20, +0.90], n = 3 -> inconclusive (fewer than 6 units: no verdict)'
+        """
         u = f" {unit}" if unit else ""
-        return (
-            f"{self.claim}: {self.mean:+.{digits}f}{u} [{self.low:+.{digits}f}, {self.high:+.{digits}f}], "
-            f"n = {self.n} -> {self.verdict}"
-        )
+        verdict = self.verdict
+        if self.clusters < MIN_UNITS_FOR_VERDICT:
+            verdict += f" (fewer than {MIN_UNITS_FOR_VERDICT} units: no verdict)"
+        interval = interval_text(self.low, self.high, digits)
+        return f"{self.claim}: {self.mean:+.{digits}f}{u} {interval}, n = {self.n} -> {verdict}"
 
 
 def bootstrap_mean_interval(

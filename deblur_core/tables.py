@@ -115,11 +115,12 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def interval_text(low: float, high: float, digits: int = 2) -> str:
-    """A confidence interval as ``'[+0.10, +0.75]'``, or ``'no interval'`` where its bounds are missing.
+    """A confidence interval as ``'[+0.10, +0.75]'``, or why there is none where its bounds are missing or
+    infinite (the bootstrap of :mod:`deblur_core.stats` needs at least two units).
 
-    >>> interval_text(0.1, 0.754), interval_text(float("nan"), float("nan"))
-    ('[+0.10, +0.75]', 'no interval')
+    >>> interval_text(0.1, 0.754), interval_text(float("-inf"), float("inf"))
+    ('[+0.10, +0.75]', 'no interval (fewer than 2 units)')
     """
     if not (math.isfinite(low) and math.isfinite(high)):
-        return "no interval"
+        return "no interval (fewer than 2 units)"
     return f"[{low:+.{digits}f}, {high:+.{digits}f}]"
