@@ -1,16 +1,37 @@
 """deblur-companion: runnable companion to three image-deblurring papers.
 
-Subpackages and modules (each docstring names the paper section it implements):
+Subpackages and modules (each docstring names the paper section it implements; ``tests/test_layout.py`` checks that
+this list and the README's layout name every one):
 
-- ``physics.blur``: the forward model and its single convolution convention
+Physics, models and algorithms
+
+- ``physics``: the forward blur model and its single convolution convention (``physics.blur``)
 - ``kernels``: kernel utilities, random camera shake, kernel similarity
-- ``metrics``: PSNR, SSIM, MAE, Levin's shift-tolerant comparison, error ratio
+- ``kernel_estimation``: the batched L0 + dark-channel blind kernel estimator (the classical baseline)
 - ``deconv``: non-blind hyper-Laplacian deconvolution
-- ``models``: generator networks (DIP skip network, kernel generators)
+- ``models``: networks (DIP skip network, kernel generators, non-local blocks, region classifier, UNet, checkpoints)
 - ``losses``: TV and SSIM losses
-- ``selfdeblur``: SelfDeblur optimisation (joint and alternating)
-- ``data``: image I/O, the bundled corpus, the Levin benchmark (synthetic and real) and its fetcher (``data.fetch``)
-- ``profiles``: the smoke / quick / paper settings
+- ``metrics``: PSNR, SSIM, MAE, Levin's shift-tolerant comparison, error ratio
+
+The three papers
+
+- ``regions``: CNN good-region selection for kernel estimation (windows, labels, selectors, training, evaluation)
+- ``jdrl``: JDRL defocus deblurring with misaligned pairs (data, flow, reblurring, losses, training, experiment)
+- ``selfdeblur``: SelfDeblur optimisation, joint and alternating; ``selfdeblur_sweep``: its Tables 1-3 over cases
+- ``evaluation``: scoring a blind result against the truth (known-kernel reference, error ratio)
+
+Data, statistics and reporting
+
+- ``data``: image I/O, the bundled corpus, the Levin benchmark (synthetic and real) and its fetcher
+- ``stats``: paired bootstrap confidence intervals and verdicts; ``tables``: rounding and formatting of tables
+- ``plotting``: the figures shared by the notebooks
+- ``weights``: the shipped trained weights and their manifest
+
+Running
+
+- ``profiles``: the smoke / quick / long / paper settings
+- ``reproduce``: running every notebook with papermill; ``cli``: ``python -m deblur_core``
+- ``tasks``: independent runs here or on a Dask cluster; ``ddp``: data-parallel training with torchrun
 - ``device``, ``storage``, ``progress``: device and precision, atomic saving, progress bars
 """
 
