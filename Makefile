@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# pinned: these machines carry this CPU build locally; GPU users follow PyTorch's own instructions
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[notebooks,test,docs,distributed]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (deblur-companion)" >/dev/null
 	touch $(STAMP)
 

@@ -317,9 +317,7 @@ def command_levin_selectors(args) -> str:
     import matplotlib.pyplot as plt
 
     from .models.region_classifier import load_classifier
-    from .plotting import plot_claim_differences
-    from .regions.evaluation import PAPER_CLAIMS, claim_differences_by
-    from .regions.real_levin import score_selectors_on_levin
+    from .regions.real_levin import report_real_levin, score_selectors_on_levin
     from .regions.selectors import GaborSelector, paper_selectors
 
     settings = profile_settings("regions", args.profile, stride=args.stride)
@@ -337,21 +335,9 @@ def command_levin_selectors(args) -> str:
         images=images,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
     )
-    storage.save_table(real.regret, out / "real_levin_regret")
-    storage.save_table(real.claims, out / "claims_regret_real_levin")
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    plot_claim_differences(
-        ax, claim_differences_by(real.evaluation, PAPER_CLAIMS, by="kernel"), real.claims, by="kernel"
-    )
-    ax.set_title(f"Real camera shake ({real.source}): regret of B minus regret of the CNN [{settings['profile']}]")
-    storage.save_figure(fig, out / "claims_real_levin")
+    fig, lines = report_real_levin(real, out, f"[{settings['profile']}]")
     plt.close(fig)
-    lines = [f"using {classifier_source}; {real.source}, {real.evaluation['example'].nunique()} images"]
-    lines += [
-        f"{row['claim']}: regret lower by {row['mean difference']:+.2f} [{row['CI 95% low']:+.2f}, "
-        f"{row['CI 95% high']:+.2f}] -> {row['verdict']}; by kernel -> {row['verdict by kernel']}"
-        for row in real.claims.to_dict("records")
-    ]
+    lines.insert(0, f"using {classifier_source}; {real.source}, {real.evaluation['example'].nunique()} images")
     return "\n".join(lines + [f"tables and figure -> {out}"])
 
 
@@ -476,6 +462,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rp.set_defaults(handler=None)
     return parser
+
+
+def run() -> None:
+    """The ``deblur-companion`` console command: :func:`main` with its exit status."""
+    sys.exit(main())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,9 +17,29 @@ def _name(requirement: str) -> str:
     return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
 
 
-def pyproject_dependencies() -> set[str]:
-    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return {_name(r) for r in data["project"]["dependencies"]}
+# the extras `make` installs (browser comes with `make test-browser`, outside conda)
+MAKE_EXTRAS = ("notebooks", "test", "docs", "distributed")
+# what the library may not need: every package of the extras, by import name
+EXTRA_MODULES = ("ipywidgets", "jupyterlab", "jupyter_client", "IPython", "nbformat", "papermill", "pytest", "nbval")
+EXTRA_MODULES += ("sphinx", "myst_nb", "distributed", "dask", "playwright")
+BARE_IMPORT = """
+import importlib, importlib.abc, pkgutil, sys
+class Blocked(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"{name} belongs to an extra")
+sys.meta_path.insert(0, Blocked())
+import deblur_core
+for module in pkgutil.walk_packages(deblur_core.__path__, "deblur_core."):
+    if not module.name.endswith("__main__"):
+        importlib.import_module(module.name)
+"""
+
+
+def pyproject_dependencies(extras=MAKE_EXTRAS) -> set[str]:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = data["dependencies"] + [r for extra in extras for r in data["optional-dependencies"][extra]]
+    return {_name(r) for r in requirements}
 
 
 def environment_dependencies() -> set[str]:
@@ -35,6 +55,30 @@ def environment_dependencies() -> set[str]:
 
 def test_environment_and_pyproject_agree():
     assert environment_dependencies() == pyproject_dependencies()
+
+
+def test_the_library_imports_without_any_extra():
+    import subprocess
+    import sys
+
+    script = f"BLOCKED = {set(EXTRA_MODULES)!r}\n" + BARE_IMPORT
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # and the check can fail: a module that imports an extra at the top is caught
+    failing = "BLOCKED = {'pandas'}\n" + BARE_IMPORT
+    assert subprocess.run([sys.executable, "-c", failing], capture_output=True, cwd=ROOT).returncode != 0
+
+
+def test_the_dependencies_hold_no_tool_of_an_extra():
+    assert not pyproject_dependencies(extras=()) & {"pytest", "ruff", "sphinx", "papermill", "jupyterlab"}
+
+
+def test_the_console_command_is_the_cli():
+    from deblur_core import cli
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, function = scripts["deblur-companion"].split(":")
+    assert module == "deblur_core.cli" and getattr(cli, function) is cli.run
 
 
 def test_version_in_one_place():
