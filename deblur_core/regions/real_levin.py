@@ -13,15 +13,18 @@ The 32 images share 4 scenes and 8 kernels, so the claims are also tested resamp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from .. import storage, tables
 from .dataset import levin_examples
 from .evaluation import (
     BEST_SIMILARITY,
     EXPECTED_CHANCE,
     PAPER_CLAIMS,
     UPPER_BOUND,
+    claim_differences_by,
     evaluate_choices,
     score_windows,
     selector_choices,
@@ -84,3 +87,30 @@ def score_selectors_on_levin(
         claims.assign(**columns, **{"paper (Fig. 8)": "CNN's curve highest"}),
         source,
     )
+
+
+def report_real_levin(real: RealLevinScores, out: str | Path, tag: str):
+    """Save the regret and claims tables and the claims figure of ``real`` under ``out``; return the figure and one
+    line per claim (the per-image verdict and the one resampling the recorded kernels), each starting with ``tag``."""
+    import matplotlib.pyplot as plt
+
+    from ..plotting import plot_claim_differences
+
+    out = Path(out)
+    storage.save_table(real.regret, out / "real_levin_regret")
+    storage.save_table(real.claims, out / "claims_regret_real_levin")
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    plot_claim_differences(
+        ax, claim_differences_by(real.evaluation, PAPER_CLAIMS, by="kernel"), real.claims, by="kernel"
+    )
+    ax.set_title(f"Real camera shake ({real.source}): regret of B minus regret of the CNN {tag}", fontsize=10)
+    storage.save_figure(fig, out / "claims_real_levin")
+    lines = [
+        f"{tag} real Levin images, {row['claim']}: regret lower by {row['mean difference']:+.2f} "
+        f"{tables.interval_text(row['CI 95% low'], row['CI 95% high'])} over {row['paired samples']} images -> "
+        f"{row['verdict']}; resampling the {row['kernels']} recorded kernels: "
+        f"{tables.interval_text(row['CI 95% low by kernel'], row['CI 95% high by kernel'])} -> "
+        f"{row['verdict by kernel']}"
+        for row in real.claims.to_dict("records")
+    ]
+    return fig, lines
