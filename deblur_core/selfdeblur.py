@@ -24,7 +24,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,9 +258,13 @@ class SelfDeblurOptimiser:
             "schedulers": [s.state_dict() for s in self.schedulers],
             "perturbation": self.perturbation.get_state(),
             "iteration": self.iteration,
-            "history": self.history,
+            "history": [{k: v.item() if isinstance(v, np.generic) else v for k, v in r.items()} for r in self.history],
             "seconds": self.seconds,
-            "snapshots": {i: (x.astype(np.float16), k) for i, (x, k) in self.snapshots.items()},
+            # tensors, not numpy arrays: the checkpoint then loads with weights_only=True (no code can run)
+            "snapshots": {
+                i: (torch.from_numpy(x.astype(np.float16)), torch.from_numpy(np.asarray(k)))
+                for i, (x, k) in self.snapshots.items()
+            },
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -270,7 +276,7 @@ class SelfDeblurOptimiser:
             scheduler.load_state_dict(s)
         self.perturbation.set_state(state["perturbation"])
         self.iteration, self.history, self.seconds = state["iteration"], state["history"], state["seconds"]
-        self.snapshots = {i: (x.astype(np.float32), k) for i, (x, k) in state["snapshots"].items()}
+        self.snapshots = {i: (x.numpy().astype(np.float32), k.numpy()) for i, (x, k) in state["snapshots"].items()}
 
     # -- one iteration ---------------------------------------------------------
     def _perturbed_input(self) -> torch.Tensor:
@@ -397,7 +403,11 @@ def run_selfdeblur(
     run = SelfDeblurOptimiser(blurry, config, tv_weight, select_precision(precision=config.precision))
     checkpoint = folder / "checkpoint.pt" if folder is not None else None
     if checkpoint is not None and checkpoint.exists():
-        run.load_state_dict(torch.load(checkpoint, map_location=run.precision.device, weights_only=False))
+        try:
+            run.load_state_dict(torch.load(checkpoint, map_location=run.precision.device, weights_only=True))
+        except pickle.UnpicklingError:
+            # written before checkpoints held tensors only: start the run again rather than unpickle code
+            warnings.warn(f"{checkpoint} is an old-format checkpoint; the run starts again", stacklevel=2)
     snapshot_at = set(config.snapshot_iterations())
     last_save = time.perf_counter()
     bar = progress_bar(total=config.iterations, initial=run.iteration, desc=description, enabled=progress)
