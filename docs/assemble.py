@@ -30,6 +30,17 @@ def richest_executed(name: str) -> Path | None:
     return None
 
 
+def site_links(markdown: str) -> str:
+    """Links as the site needs them: the guide's pages by name, figures beside the pages, and any other file of the
+    repository named rather than linked (it is not part of the site)."""
+    markdown = markdown.replace("](docs/pages/", "](")
+    return re.sub(
+        r"(?<!!)\[([^\]]+)\]\((?!https://|#|figures/|[a-z-]+\.md\b)([^)]+)\)",
+        r"\1 (`\2` in the repository)",
+        markdown,
+    )
+
+
 def assemble(target: Path) -> list[str]:
     if target.exists():
         shutil.rmtree(target)
@@ -46,13 +57,13 @@ def assemble(target: Path) -> list[str]:
         shutil.copy(source, target / "notebooks" / name)
         pages.append(f"notebooks/{Path(name).stem}")
         rows.append(f"| {paper} | [{Path(name).stem}](notebooks/{Path(name).stem}) ({source.parent.name} profile) |")
-    # figures are copied beside the pages; other files of the repository are named, not linked
-    readme = re.sub(
-        r"(?<!!)\[([^\]]+)\]\((?!https://|#|figures/)([^)]+)\)",
-        r"\1 (`\2` in the repository)",
-        (ROOT / "README.md").read_text(),
-    )
-    (target / "results.md").write_text(readme)
+    (target / "readme.md").write_text(site_links((ROOT / "README.md").read_text()))
+    guide = []
+    for page in sorted((ROOT / "docs" / "pages").glob("*.md")):
+        # the pages sit two folders down in the repository and at the top of the site
+        text = page.read_text().replace("](../../docs/pages/", "](").replace("](../../", "](")
+        (target / page.name).write_text(site_links(text))
+        guide.append(page.stem)
     index = [
         "# deblur-companion",
         "",
@@ -63,13 +74,15 @@ def assemble(target: Path) -> list[str]:
         "|---|---|",
         *rows,
         "",
-        "The [README](results.md) maps every table and figure of the papers to ours and states the verdicts.",
+        "The [README](readme.md) states every verdict; [the results](results.md) map every table and figure of the",
+        "papers to ours.",
         "",
         "```{toctree}",
         ":maxdepth: 1",
         "",
         *pages,
-        "results",
+        "readme",
+        *guide,
         "```",
         "",
     ]

@@ -29,9 +29,10 @@ def site(tmp_path_factory):
 def test_every_executed_notebook_becomes_a_page(site):
     pages, out = site
     assert pages == [f"notebooks/{p.stem}" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
-    for page in pages + ["index", "results"]:
+    guide = [p.stem for p in (ROOT / "docs" / "pages").glob("*.md")]
+    for page in pages + ["index", "readme", *guide]:
         html = (out / f"{page}.html").read_text()
-        assert "<img" in html or page == "index", f"{page} shows no figure"
+        assert "<img" in html or page not in (*pages, "results"), f"{page} shows no figure"
 
 
 def test_pages_load_no_script_or_style_from_the_network(site):

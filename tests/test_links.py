@@ -2,6 +2,7 @@
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ def markdown_texts():
             if cell["cell_type"] == "markdown":
                 yield path, "".join(cell["source"])
     yield ROOT / "README.md", (ROOT / "README.md").read_text()
+    for page in sorted((ROOT / "docs" / "pages").glob("*.md")):
+        yield page, page.read_text()
 
 
 def bad_links(source: Path, text: str) -> list[str]:
@@ -39,6 +42,16 @@ def bad_links(source: Path, text: str) -> list[str]:
 @pytest.mark.parametrize("source, text", list(markdown_texts()), ids=lambda v: v.name if isinstance(v, Path) else "")
 def test_links_stay_in_the_repository_or_use_https(source, text):
     assert bad_links(source, text) == []
+
+
+def test_the_readme_verdict_table_is_the_generated_one():
+    sys.path.insert(0, str(ROOT / "docs"))
+    import verdicts
+
+    readme = (ROOT / "README.md").read_text()
+    assert verdicts.verdict_block() in readme, "run `python docs/verdicts.py --write`"
+    assert len(verdicts.verdict_rows()) >= 10
+    assert verdicts.readme_with_block(readme.replace("**confirmed**", "**typed**", 1)) == readme
 
 
 def test_the_check_catches_private_and_plain_http_links():
