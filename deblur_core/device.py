@@ -185,6 +185,29 @@ def cpu_native_bf16(flags: set[str] | None = None, max_isa: str | None = None) -
     return "bf16" in flags
 
 
+def cpu_channels_last_is_fast(flags: set[str] | None = None, max_isa: str | None = None) -> bool:
+    """Whether float32 convolutions run faster on channels-last tensors than on NCHW ones on this CPU.
+
+    Measured with ``benchmarks/selfdeblur_speed.py`` (SelfDeblur's G_x, 128 channels, 255 px, memory retained):
+    channels-last was 1.10x faster than NCHW on an AMD EPYC with AVX-512 (0.616 against 0.679 s per iteration,
+    oneDNN capped at AVX512_CORE), but 1.70x *slower* on a 2-core AMD EPYC with AVX2 only (5.33 against 3.14 s).
+    oneDNN's channels-last kernels pay where it has AVX-512, so that is the test; ``ONEDNN_MAX_CPU_ISA`` capped
+    below AVX-512 counts as no, and so does a CPU whose flags cannot be read (NCHW is PyTorch's own layout).
+
+    Examples
+    --------
+    >>> cpu_channels_last_is_fast({"avx2", "fma"}), cpu_channels_last_is_fast({"avx2", "avx512f"})
+    (False, True)
+    >>> cpu_channels_last_is_fast({"avx2", "avx512f"}, max_isa="AVX2")
+    False
+    """
+    flags = cpu_flags() if flags is None else flags
+    if not flags or "avx512f" not in flags:
+        return False
+    max_isa = os.environ.get("ONEDNN_MAX_CPU_ISA") if max_isa is None else max_isa
+    return not max_isa or not max_isa.upper().startswith(("SSE", "AVX2")) and max_isa.upper() != "AVX"
+
+
 def _probe_cache_file() -> Path:
     base = os.environ.get(PROBE_CACHE_ENV) or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "deblur-companion" / "bf16_probe.json"
@@ -287,16 +310,17 @@ def select_precision(
     """One of :data:`PRECISIONS`; ``$DEBLUR_PRECISION`` overrides ``'auto'``.
 
     ``'auto'`` picks bfloat16 autocast with channels-last tensors where the hardware
-    computes bf16 natively (:func:`bf16_is_fast`), else float32 with channels-last
-    tensors on the CPU (faster than NCHW for the convolutional networks here:
-    ``benchmarks/selfdeblur_speed.py`` measures it) and plain float32 elsewhere.
-    ``flags`` stands in for the CPU's feature flags (tests).
+    computes bf16 natively (:func:`bf16_is_fast`), else float32, with channels-last
+    tensors on a CPU where they are faster than NCHW (:func:`cpu_channels_last_is_fast`:
+    AVX-512) and plain float32 elsewhere. ``flags`` stands in for the CPU's feature flags (tests).
 
     Examples
     --------
     >>> cpu = torch.device("cpu")
     >>> select_precision(cpu, flags={"avx512f", "avx512bw"}).name
     'float32-channels-last'
+    >>> select_precision(cpu, flags={"avx2", "fma"}).name
+    'float32'
     >>> select_precision(cpu, flags={"avx512f", "avx512_bf16"}).name
     'bfloat16-autocast'
     """
@@ -309,7 +333,8 @@ def select_precision(
         if bf16_is_fast(device, flags):
             precision = "bfloat16"
         else:
-            precision = "float32-channels-last" if device.type == "cpu" else "float32"
+            channels_last = device.type == "cpu" and cpu_channels_last_is_fast(flags)
+            precision = "float32-channels-last" if channels_last else "float32"
     if precision == "float32":
         return Precision(device, None, channels_last=False)
     if precision == "float32-channels-last":
