@@ -22,7 +22,7 @@ The three papers
 
 Data, statistics and reporting
 
-- ``data``: image I/O, the bundled corpus, the Levin benchmark (synthetic and real) and its fetcher
+- ``data``: image I/O, the bundled corpus, dead-leaves images, the Levin benchmark (synthetic and real) and its fetcher
 - ``stats``: paired bootstrap confidence intervals and verdicts; ``tables``: rounding and formatting of tables
 - ``plotting``: the figures shared by the notebooks
 - ``weights``: the shipped trained weights and their manifest

@@ -1,0 +1,44 @@
+"""The dead-leaves generator: deterministic per seed, covering, scale invariant as it claims."""
+
+import numpy as np
+import pytest
+
+from deblur_core.data.dead_leaves import dead_leaves, power_law_radii, spectrum_slope
+
+
+def test_same_seed_same_image_other_seed_other_image():
+    a, b, c = dead_leaves(96, seed=5), dead_leaves(96, seed=5), dead_leaves(96, seed=6)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_every_pixel_is_a_leaf_drawn_from_the_given_levels():
+    levels = np.array([0.1, 0.5, 0.9])
+    image = dead_leaves(80, seed=1, levels=levels)
+    assert set(np.unique(image)) <= set(levels) and len(np.unique(image)) == 3
+
+
+def test_radii_follow_the_power_law():
+    radii = power_law_radii(np.random.default_rng(0), 200_000, 1.0, 100.0, 3.0)
+    assert radii.min() >= 1.0 and radii.max() <= 100.0
+    # density ~ r**-3: P(R > r) = (r**-2 - 100**-2) / (1 - 100**-2)
+    for r in (2.0, 5.0, 20.0):
+        expected = (r**-2 - 100.0**-2) / (1 - 100.0**-2)
+        assert abs((radii > r).mean() - expected) < 0.01
+
+
+def test_spectrum_falls_as_natural_images_do_and_the_check_can_fail():
+    slopes = [spectrum_slope(dead_leaves(128, seed=s)) for s in range(4)]
+    assert -2.3 < np.mean(slopes) < -1.4, slopes  # natural images: about -2
+    noise = np.random.default_rng(0).random((128, 128))
+    assert spectrum_slope(noise) > -0.5  # white noise: flat
+
+
+@pytest.mark.parametrize("kwargs", [{"size": 1}, {"size": 32, "r_min": 0}, {"size": 32, "r_min": 20, "r_max": 10}])
+def test_bad_arguments_are_one_line_errors(kwargs):
+    with pytest.raises(ValueError):
+        dead_leaves(seed=0, **kwargs)
+
+
+def test_levels_must_be_grey_values():
+    with pytest.raises(ValueError, match="levels"):
+        dead_leaves(32, seed=0, levels=np.array([0.2, 1.5]))
