@@ -42,3 +42,22 @@ def test_bad_arguments_are_one_line_errors(kwargs):
 def test_levels_must_be_grey_values():
     with pytest.raises(ValueError, match="levels"):
         dead_leaves(32, seed=0, levels=np.array([0.2, 1.5]))
+
+
+def test_colour_leaves_take_their_colours_from_the_palette():
+    palette = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    image = dead_leaves(48, seed=2, levels=palette)
+    assert image.shape == (48, 48, 3)
+    assert {tuple(p) for p in image.reshape(-1, 3)} == {(1.0, 0.0, 0.0), (0.0, 0.0, 1.0)}
+
+
+def test_jdrl_pairs_can_be_made_from_dead_leaves_scenes():
+    from deblur_core.jdrl.data import make_pair, synthetic_pairs
+
+    a, b = make_pair("dead-leaves-4", 0, 32), make_pair("dead-leaves-4", 0, 32)
+    assert a.name == "dead-leaves-4_0" and np.array_equal(a.blurry, b.blurry) and a.blurry.shape == (32, 32, 3)
+    assert not np.array_equal(make_pair("dead-leaves-5", 0, 32).aligned_sharp, a.aligned_sharp)
+    names = [p.name for p in synthetic_pairs(["dead-leaves-1", "rocket"], 1, size=24)]
+    assert names == ["dead-leaves-1_0_0", "rocket_0_0"]
+    with pytest.raises(ValueError, match="dead-leaves-N"):
+        synthetic_pairs(["dead-leaves-one"], 1, size=24)

@@ -58,20 +58,24 @@ def dead_leaves(
     exponent : float
         Radii have density ``r**-exponent``; 3 makes the picture scale invariant.
     levels : ndarray, optional
-        Grey levels to draw each leaf's value from (for example a photograph's pixels, so that the histogram is
-        natural); uniform on [0, 1] when omitted.
+        Values to draw each leaf's from: grey levels ``(n,)`` or colours ``(n, channels)`` (for example a
+        photograph's pixels, so that the histogram is natural); uniform grey on [0, 1] when omitted. Colours give
+        a ``(size, size, channels)`` image.
     """
     if size < 2:
         raise ValueError(f"size must be at least 2 px, got {size}")
     r_max = size / 2 if r_max is None else r_max
     if not 0 < r_min < r_max:
         raise ValueError(f"need 0 < r_min < r_max, got r_min={r_min}, r_max={r_max}")
+    channels = ()
     if levels is not None:
-        levels = np.asarray(levels, dtype=np.float64).ravel()
+        levels = np.asarray(levels, dtype=np.float64)
+        levels = levels.reshape(len(levels), -1) if levels.ndim == 2 else levels.ravel()
         if levels.size == 0 or not np.all(np.isfinite(levels)) or levels.min() < 0 or levels.max() > 1:
-            raise ValueError("levels must be a non-empty set of grey values in [0, 1]")
+            raise ValueError("levels must be a non-empty set of grey values or colours in [0, 1]")
+        channels = levels.shape[1:]
     rng = np.random.default_rng(seed)
-    image = np.zeros((size, size))
+    image = np.zeros((size, size, *channels))
     covered = np.zeros((size, size), dtype=bool)
     left = size * size
     # centres may fall outside the frame by up to r_max, so that the border is covered like the interior
@@ -79,7 +83,7 @@ def dead_leaves(
     while left:
         radii = power_law_radii(rng, _BATCH, r_min, r_max, exponent)
         centres = rng.uniform(low, high, size=(_BATCH, 2))
-        values = rng.random(_BATCH) if levels is None else levels[rng.integers(0, levels.size, _BATCH)]
+        values = rng.random(_BATCH) if levels is None else levels[rng.integers(0, len(levels), _BATCH)]
         for (cy, cx), r, value in zip(centres, radii, values):
             y0, y1 = max(int(cy - r), 0), min(int(cy + r) + 2, size)
             x0, x1 = max(int(cx - r), 0), min(int(cx + r) + 2, size)

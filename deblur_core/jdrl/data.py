@@ -44,6 +44,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -60,6 +61,7 @@ from .. import storage
 from ..data.io import fit_to_shape, read_colour, to_unit_range
 
 COLOUR_SCENES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
+DEAD_LEAVES_PREFIX = "dead-leaves-"  # scene names "dead-leaves-N": synthetic training scenes of seed N
 PAIRS_VERSION = 1  # bump when the generation changes, so that old caches are not reused
 LEVEL_STEP = 0.5  # largest gap, in px of radius, between two pre-blurred levels of defocus_blur
 DEFAULT_BLUR_FRACTION = 1 / 32  # make_pair's default max_radius as a fraction of the image side
@@ -426,11 +428,35 @@ class MisalignedPair:
     depth: np.ndarray
 
 
+def is_dead_leaves_scene(name: str) -> bool:
+    """Whether ``name`` is a synthetic scene ``dead-leaves-N`` (N a seed)."""
+    return name.startswith(DEAD_LEAVES_PREFIX) and name[len(DEAD_LEAVES_PREFIX) :].isdigit()
+
+
+def dead_leaves_scene(seed: int, size: int) -> np.ndarray:
+    """A colour dead-leaves scene (:func:`deblur_core.data.dead_leaves.dead_leaves`) whose leaf colours are drawn
+    from the pixels of the bundled colour scenes, so that its colour histogram is a photograph's."""
+    from ..data.dead_leaves import dead_leaves
+
+    return dead_leaves(size, seed, levels=_scene_palette())
+
+
+@functools.lru_cache(maxsize=1)
+def _scene_palette() -> np.ndarray:
+    pixels = np.concatenate([_colour_scene(name, 64).reshape(-1, 3) for name in COLOUR_SCENES])
+    return np.clip(pixels, 0, 1)
+
+
 def _colour_scene(name: str, size: int) -> np.ndarray:
     from skimage import data
 
+    if is_dead_leaves_scene(name):
+        return dead_leaves_scene(int(name[len(DEAD_LEAVES_PREFIX) :]), size)
     if name not in COLOUR_SCENES:
-        raise ValueError(f"{name!r} is not a bundled colour scene; choose from {', '.join(COLOUR_SCENES)}")
+        raise ValueError(
+            f"{name!r} is not a bundled colour scene; choose from {', '.join(COLOUR_SCENES)} "
+            f"or {DEAD_LEAVES_PREFIX}N for a dead-leaves scene of seed N"
+        )
     raw = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
     return np.clip(fit_to_shape(to_unit_range(raw, source=name), (size, size)), 0, 1)
 
@@ -529,9 +555,12 @@ def synthetic_pairs(
     names = list(names)
     if not names:
         raise ValueError("names is empty; give at least one of " + ", ".join(COLOUR_SCENES))
-    unknown = [n for n in names if n not in COLOUR_SCENES]
+    unknown = [n for n in names if n not in COLOUR_SCENES and not is_dead_leaves_scene(n)]
     if unknown:
-        raise ValueError(f"unknown scene(s) {', '.join(map(repr, unknown))}; choose from {', '.join(COLOUR_SCENES)}")
+        raise ValueError(
+            f"unknown scene(s) {', '.join(map(repr, unknown))}; choose from {', '.join(COLOUR_SCENES)} "
+            f"or {DEAD_LEAVES_PREFIX}N"
+        )
     if int(count_per_image) != count_per_image or count_per_image < 1:
         raise ValueError(f"count_per_image must be a positive integer, got {count_per_image}")
 
