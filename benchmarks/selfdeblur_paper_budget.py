@@ -47,6 +47,7 @@ from deblur_core.selfdeblur_sweep import (  # noqa: E402
     VARIANTS,
     budget_curve,
     claims_table,
+    method_means,
     paper_difference,
     run_sweep,
     sweep_plan,
@@ -105,9 +106,7 @@ def calibrate(cases, settings, variants, workers: int, cache_dir: str) -> float:
 
 
 def table3(scores: pd.DataFrame, iterations: int) -> pd.DataFrame:
-    mean = scores.groupby("method", sort=False).mean(numeric_only=True)
-    ours = mean[["PSNR", "SSIM", "error ratio"]].copy()
-    ours.loc["SelfDeblurΔ"] = mean.loc["SelfDeblur-J", ["PSNR (Δ)", "SSIM (Δ)", "error ratio (Δ)"]].to_numpy()
+    ours = method_means(scores)
     methods = [m for m in TABLE3_METHODS if m in ours.index]
     table = pd.DataFrame({"method": methods})
     for column in ("PSNR", "SSIM", "error ratio"):

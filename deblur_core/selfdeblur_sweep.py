@@ -372,6 +372,15 @@ def claims_table(scores: pd.DataFrame, claims=CLAIMS, metrics=("PSNR", "SSIM"), 
     return table
 
 
+def method_means(scores: pd.DataFrame) -> pd.DataFrame:
+    """Mean PSNR, SSIM and error ratio per method (Table 3's columns), plus a ``SelfDeblurΔ`` row: SelfDeblur-J's
+    kernel in the non-blind step (its ``(Δ)`` columns)."""
+    mean = scores.groupby("method", sort=False).mean(numeric_only=True)
+    ours = mean[["PSNR", "SSIM", "error ratio"]].copy()
+    ours.loc["SelfDeblurΔ"] = mean.loc[REFERENCE, ["PSNR (Δ)", "SSIM (Δ)", "error ratio (Δ)"]].to_numpy()
+    return ours
+
+
 def lowest_loss_pick(scores: pd.DataFrame, method: str = REFERENCE) -> pd.DataFrame:
     """Per case, the seed with the lowest final loss against the other seeds' PSNR.
 
