@@ -66,8 +66,10 @@ format: setup
 lab: setup
 	$(BIN)/jupyter lab notebooks/
 
+# built afresh each time (a few seconds): no page or asset of an earlier build or theme lingers in build/book
 book: setup
 	$(BIN)/python docs/assemble.py build/book-src
+	rm -rf build/book
 	$(BIN)/sphinx-build -q -b html build/book-src build/book
 	@echo "companion site: build/book/index.html"
 

@@ -21,7 +21,7 @@ def _name(requirement: str) -> str:
 MAKE_EXTRAS = ("notebooks", "test", "docs", "distributed")
 # what the library may not need: every package of the extras, by import name
 EXTRA_MODULES = ("ipywidgets", "jupyterlab", "jupyter_client", "IPython", "nbformat", "papermill", "pytest", "nbval")
-EXTRA_MODULES += ("sphinx", "myst_nb", "distributed", "dask", "playwright")
+EXTRA_MODULES += ("sphinx", "myst_nb", "sphinx_book_theme", "distributed", "dask", "playwright")
 BARE_IMPORT = """
 import importlib, importlib.abc, pkgutil, sys
 class Blocked(importlib.abc.MetaPathFinder):
@@ -46,7 +46,8 @@ def environment_dependencies() -> set[str]:
     names = set()
     text = (ROOT / "environment.yml").read_text()
     for line in text.split("dependencies:", 1)[1].splitlines():
-        match = re.match(r"^\s{2}- ([A-Za-z0-9_.-]+)", line)
+        # conda packages, and the pip section's packages that conda-forge lacks
+        match = re.match(r"^\s{2}- ([A-Za-z0-9_.-]+)", line) or re.match(r"^\s{6}- ([A-Za-z0-9_][A-Za-z0-9_.-]*)", line)
         if match and match.group(1) not in ("python", "pip"):
             name = _name(match.group(1))
             names.add(CONDA_TO_PYPI.get(name, name))
