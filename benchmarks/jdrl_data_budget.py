@@ -40,11 +40,19 @@ def main() -> None:
     parser.add_argument("--pairs-per-scene", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--test-pairs", type=int, default=None)
+    parser.add_argument("--learning-rate", type=float, default=None)
+    parser.add_argument("--halve-every", type=int, default=None, help="epochs between halvings of the learning rate")
     parser.add_argument("--cache-dir", default=str(ROOT / "data" / "cache" / "jdrl"))
     args = parser.parse_args()
 
     settings = profile_settings(
-        "jdrl", args.profile, pairs_per_scene=args.pairs_per_scene, epochs=args.epochs, test_pairs=args.test_pairs
+        "jdrl",
+        args.profile,
+        pairs_per_scene=args.pairs_per_scene,
+        epochs=args.epochs,
+        test_pairs=args.test_pairs,
+        learning_rate=args.learning_rate,
+        halve_every=args.halve_every,
     )
     scenes = list(settings["train_scenes"]) + [f"{DEAD_LEAVES_PREFIX}{k}" for k in range(args.dead_leaves)]
     common = {"size": settings["size"], "cache_dir": args.cache_dir, "max_radius": settings["max_radius"]}
@@ -58,7 +66,8 @@ def main() -> None:
     print(
         f"train: {len(scenes)} scenes ({len(settings['train_scenes'])} photographs, {args.dead_leaves} dead leaves) "
         f"x {settings['pairs_per_scene']} pairs of {settings['size']} px; test: {len(test)} pairs of "
-        f"{', '.join(settings['test_scenes'])}; {settings['epochs']} epochs, UNet {settings['width']} wide"
+        f"{', '.join(settings['test_scenes'])}; {settings['epochs']} epochs, UNet {settings['width']} wide, learning rate {settings['learning_rate']:g} "
+        f"halved every {settings['halve_every']} epochs"
     )
 
     started = time.perf_counter()
@@ -93,6 +102,8 @@ def main() -> None:
                 "dead_leaves": args.dead_leaves,
                 "train_pairs": len(train),
                 "epochs": settings["epochs"],
+                "learning_rate": settings["learning_rate"],
+                "halve_every": settings["halve_every"],
                 "gain_db": round(gain.mean, 3),
                 "gain_ci_db": [round(v, 3) if np.isfinite(v) else None for v in (gain.low, gain.high)],
                 "training_seconds": round(seconds, 1),
