@@ -66,8 +66,8 @@ def main() -> None:
     print(
         f"train: {len(scenes)} scenes ({len(settings['train_scenes'])} photographs, {args.dead_leaves} dead leaves) "
         f"x {settings['pairs_per_scene']} pairs of {settings['size']} px; test: {len(test)} pairs of "
-        f"{', '.join(settings['test_scenes'])}; {settings['epochs']} epochs, UNet {settings['width']} wide, learning rate {settings['learning_rate']:g} "
-        f"halved every {settings['halve_every']} epochs"
+        f"{', '.join(settings['test_scenes'])}; {settings['epochs']} epochs, UNet {settings['width']} wide, "
+        f"learning rate {settings['learning_rate']:g} halved every {settings['halve_every']} epochs"
     )
 
     started = time.perf_counter()
