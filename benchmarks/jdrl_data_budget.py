@@ -23,9 +23,8 @@ import numpy as np
 import torch
 
 from deblur_core.device import cpu_flags, cpu_model, select_precision
-from deblur_core.jdrl.data import DEAD_LEAVES_PREFIX, synthetic_pairs
 from deblur_core.jdrl.evaluation import deblur_images, evaluate_outputs
-from deblur_core.jdrl.experiment import profile_config
+from deblur_core.jdrl.experiment import profile_config, synthetic_splits, training_scenes
 from deblur_core.jdrl.training import VARIANTS, train_jdrl
 from deblur_core.profiles import profile_settings
 from deblur_core.stats import paired_comparison
@@ -37,6 +36,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="quick", help="the profile whose JDRL settings are the starting point")
     parser.add_argument("--dead-leaves", type=int, default=16, help="dead-leaves training scenes (seeds 0..N-1)")
+    parser.add_argument("--random-view", action="store_true", help="each pair shows a random window of its picture")
     parser.add_argument("--pairs-per-scene", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--test-pairs", type=int, default=None)
@@ -53,11 +53,11 @@ def main() -> None:
         test_pairs=args.test_pairs,
         learning_rate=args.learning_rate,
         halve_every=args.halve_every,
+        dead_leaves=args.dead_leaves,
+        random_view=args.random_view or None,
     )
-    scenes = list(settings["train_scenes"]) + [f"{DEAD_LEAVES_PREFIX}{k}" for k in range(args.dead_leaves)]
-    common = {"size": settings["size"], "cache_dir": args.cache_dir, "max_radius": settings["max_radius"]}
-    train = synthetic_pairs(scenes, settings["pairs_per_scene"], seed=settings["seed"], **common)
-    test = synthetic_pairs(settings["test_scenes"], settings["test_pairs"], seed=settings["seed"] + 1, **common)
+    scenes = training_scenes(settings)
+    train, test = synthetic_splits(settings, args.cache_dir)
     flags = cpu_flags() or set()
     print(
         f"CPU: {cpu_model()} ({'AVX-512' if 'avx512f' in flags else 'no AVX-512'}); torch {torch.__version__}, "

@@ -153,8 +153,21 @@ def test_pairs_are_deterministic_per_seed_and_consistent():
     assert np.allclose(first.blurry * 255, np.round(first.blurry * 255), atol=1e-3)  # 8-bit like a capture
     moto = make_pair("motorcycle", 0, size=33)
     assert np.array_equal(moto.depth, motorcycle_depth((33, 33)).astype(np.float32))
-    with pytest.raises(ValueError, match="not a bundled colour scene"):
-        make_pair("camera", 0, size=33)
+    with pytest.raises(ValueError, match="not a bundled photograph"):
+        make_pair("eagle", 0, size=33)
+
+
+def test_random_views_show_other_windows_of_one_photograph():
+    whole = make_pair("astronaut", 3, size=32)
+    view, again, other = (make_pair("astronaut", seed, size=32, random_view=True) for seed in (3, 3, 4))
+    assert np.array_equal(view.blurry, again.blurry)
+    assert not np.allclose(view.aligned_sharp, whole.aligned_sharp, atol=0.05)
+    assert not np.allclose(view.aligned_sharp, other.aligned_sharp, atol=0.05)
+    # the window changes the content only: depth, focus and misalignment come from the same seed as before
+    assert np.array_equal(view.depth, whole.depth) and np.array_equal(view.flow, whole.flow)
+    moto = make_pair("motorcycle", 1, size=32, random_view=True)
+    assert moto.depth.min() == 0 and moto.depth.max() == 1
+    assert not np.array_equal(moto.depth, motorcycle_depth((32, 32)).astype(np.float32))
 
 
 def test_pair_flow_aligns_sharp_onto_the_blurry_frame():
@@ -183,6 +196,12 @@ def test_synthetic_pairs_cache_round_trip(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("*.npz"))) == 2  # other parameters, another file
     with pytest.raises(ValueError, match="unknown scene"):
         synthetic_pairs(["eagle"], 1, size=24)
+
+
+def test_grey_photographs_become_grey_colour_scenes():
+    (pair,) = synthetic_pairs(["camera"], 1, size=24)
+    assert pair.sharp.shape == (24, 24, 3)
+    assert np.allclose(pair.aligned_sharp[..., 0], pair.aligned_sharp[..., 2], atol=1e-6)
 
 
 def write_png(path, array):

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deblur_core.jdrl.data import scene_of
 from deblur_core.jdrl.experiment import (
     BASELINE,
     FINAL,
@@ -65,3 +66,26 @@ def test_profiles_give_configs_and_disjoint_splits():
     long = profile_settings("jdrl", "long")
     assert len(long["seeds"]) >= 3 and long["output"] == "residual"
     assert profile_settings("jdrl", "paper")["output"] == "sigmoid"  # the paper's head
+
+
+def test_claims_resample_scenes_not_the_pairs_of_one_scene():
+    # 12 pairs of 2 scenes: however consistent the pairs, 2 scenes are too few units for a verdict
+    images = [f"{scene}_1_{k}" for scene in ("chelsea", "camera") for k in range(6)]
+    final = pd.DataFrame({"image": images, "variant": FINAL, "seed": 0, "PSNR (deformed GT)": 26.0})
+    baseline = final.assign(variant=BASELINE, **{"PSNR (deformed GT)": 25.0})
+    claim = ablation_comparisons(pd.concat([final, baseline])).iloc[0]
+    assert claim["paired samples"] == 12 and claim["clusters"] == 2 and claim["verdict"] == "inconclusive"
+
+
+def test_a_split_that_tests_on_a_training_scene_is_refused():
+    leaking = profile_settings("jdrl", "smoke", test_scenes=("chelsea", "coffee"))
+    with pytest.raises(ValueError, match="coffee.*both train_scenes and test_scenes"):
+        synthetic_splits(leaking)
+
+
+def test_dead_leaves_scenes_join_the_training_pairs():
+    settings = profile_settings("jdrl", "smoke", dead_leaves=2)
+    train, test = synthetic_splits(settings)
+    scenes = {scene_of(p.name) for p in train}
+    assert scenes == set(settings["train_scenes"]) | {"dead-leaves-0", "dead-leaves-1"}
+    assert not scenes & {scene_of(p.name) for p in test}

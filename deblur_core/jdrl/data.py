@@ -61,6 +61,11 @@ from .. import storage
 from ..data.io import fit_to_shape, read_colour, to_unit_range
 
 COLOUR_SCENES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
+# more photographs bundled with scikit-image, so that held-out test sets can have several scenes: colour ones,
+# and grey ones whose one channel is repeated (their defocus is then grey too)
+EXTRA_COLOUR_SCENES = ("immunohistochemistry", "retina")
+GREY_SCENES = ("camera", "coins", "moon", "grass", "gravel", "brick", "page", "text")
+PHOTO_SCENES = COLOUR_SCENES + EXTRA_COLOUR_SCENES + GREY_SCENES
 DEAD_LEAVES_PREFIX = "dead-leaves-"  # scene names "dead-leaves-N": synthetic training scenes of seed N
 PAIRS_VERSION = 1  # bump when the generation changes, so that old caches are not reused
 LEVEL_STEP = 0.5  # largest gap, in px of radius, between two pre-blurred levels of defocus_blur
@@ -428,6 +433,18 @@ class MisalignedPair:
     depth: np.ndarray
 
 
+def scene_of(pair_name: str) -> str:
+    """The scene a pair shows: ``"chelsea"`` for the synthetic pair ``"chelsea_1_0"`` (see :func:`synthetic_pairs`);
+    any other name (a real pair's file name) is a scene of its own.
+
+    >>> scene_of("dead-leaves-3_0_7"), scene_of("chelsea_1_0"), scene_of("IMG_0042")
+    ('dead-leaves-3', 'chelsea', 'IMG_0042')
+    """
+    scene, *rest = pair_name.rsplit("_", 2)
+    synthetic = len(rest) == 2 and all(part.isdigit() for part in rest)
+    return scene if synthetic and (scene in PHOTO_SCENES or is_dead_leaves_scene(scene)) else pair_name
+
+
 def is_dead_leaves_scene(name: str) -> bool:
     """Whether ``name`` is a synthetic scene ``dead-leaves-N`` (N a seed)."""
     return name.startswith(DEAD_LEAVES_PREFIX) and name[len(DEAD_LEAVES_PREFIX) :].isdigit()
@@ -448,17 +465,40 @@ def _scene_palette() -> np.ndarray:
 
 
 def _colour_scene(name: str, size: int) -> np.ndarray:
-    from skimage import data
-
     if is_dead_leaves_scene(name):
         return dead_leaves_scene(int(name[len(DEAD_LEAVES_PREFIX) :]), size)
-    if name not in COLOUR_SCENES:
+    return np.clip(fit_to_shape(_photograph(name), (size, size)), 0, 1)
+
+
+def _photograph(name: str) -> np.ndarray:
+    from skimage import data
+
+    if name not in PHOTO_SCENES:
         raise ValueError(
-            f"{name!r} is not a bundled colour scene; choose from {', '.join(COLOUR_SCENES)} "
+            f"{name!r} is not a bundled photograph; choose from {', '.join(PHOTO_SCENES)} "
             f"or {DEAD_LEAVES_PREFIX}N for a dead-leaves scene of seed N"
         )
     raw = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
-    return np.clip(fit_to_shape(to_unit_range(raw, source=name), (size, size)), 0, 1)
+    image = to_unit_range(raw, source=name)
+    return np.repeat(image[..., None], 3, axis=-1) if image.ndim == 2 else image
+
+
+def _random_view(name: str, size: int, seed) -> tuple[np.ndarray, np.ndarray | None]:
+    """A random square window of photograph ``name`` resized to ``size``, and the motorcycle's depth cut alike."""
+    from skimage import data
+
+    picture = _photograph(name)
+    height, width = picture.shape[:2]
+    shorter = min(height, width)
+    rng = np.random.default_rng(seed)
+    side = int(rng.integers(min(size, shorter), shorter + 1))
+    top, left = int(rng.integers(0, height - side + 1)), int(rng.integers(0, width - side + 1))
+    window = (slice(top, top + side), slice(left, left + side))
+    scene = np.clip(fit_to_shape(picture[window], (size, size)), 0, 1)
+    if name != "motorcycle":
+        return scene, None
+    disparity = _fill_occlusions(np.asarray(data.stereo_motorcycle()[2], dtype=np.float64))
+    return scene, _normalise(fit_to_shape(disparity[window], (size, size)))
 
 
 def _quantise(image: np.ndarray) -> np.ndarray:
@@ -480,13 +520,14 @@ def make_pair(
     max_shift: float = 8,
     max_rotation_deg: float = 1.0,
     noise: float = 0.01,
+    random_view: bool = False,
 ) -> MisalignedPair:
     """One synthetic misaligned defocus pair (deterministic from ``seed``).
 
     Parameters
     ----------
-    image_name : one of :data:`COLOUR_SCENES`; the picture is cut to a centred square
-        and resized to ``size``. The motorcycle gets its measured depth
+    image_name : one of :data:`PHOTO_SCENES` or a dead-leaves scene; the picture is cut to a
+        centred square and resized to ``size``. The motorcycle gets its measured depth
         (:func:`motorcycle_depth`), the others a :func:`random_depth`.
     seed : int or sequence of ints.
     size : side of the square images in px (at least 16).
@@ -496,6 +537,10 @@ def make_pair(
         as a photographer focuses on something in the scene.
     max_zoom, max_shift, max_rotation_deg : misalignment of ``sharp`` (:func:`misalign`).
     noise : standard deviation of the Gaussian noise of both captures (sRGB values).
+    random_view : instead of the whole picture, a square window of it drawn from ``seed``: its side uniform
+        between ``size`` (or the picture's shorter side, if smaller) and that shorter side, its place uniform.
+        Each pair of a photograph then shows other content at another scale, at the
+        picture's own resolution or coarser, never upsampled; the motorcycle's depth is cut alike.
 
     Returns
     -------
@@ -507,9 +552,15 @@ def make_pair(
     if int(size) != size or size < 16:
         raise ValueError(f"size must be an integer of at least 16 px, got {size}")
     size = int(size)
-    depth_seed, capture_seed, misalign_seed = np.random.SeedSequence(seed).spawn(3)
-    scene = _colour_scene(image_name, size)
-    depth = motorcycle_depth((size, size)) if image_name == "motorcycle" else random_depth((size, size), depth_seed)
+    # a fourth child leaves the first three, and so every pair made without random_view, as they were
+    depth_seed, capture_seed, misalign_seed, view_seed = np.random.SeedSequence(seed).spawn(4)
+    if random_view and not is_dead_leaves_scene(image_name):
+        scene, depth = _random_view(image_name, size, view_seed)
+    else:
+        scene = _colour_scene(image_name, size)
+        depth = motorcycle_depth((size, size)) if image_name == "motorcycle" else None
+    if depth is None:
+        depth = random_depth((size, size), depth_seed)
     rng = np.random.default_rng(capture_seed)
     if focus_depth is None:
         focus_depth = float(depth[rng.integers(size), rng.integers(size)])
@@ -554,11 +605,11 @@ def synthetic_pairs(
     """
     names = list(names)
     if not names:
-        raise ValueError("names is empty; give at least one of " + ", ".join(COLOUR_SCENES))
-    unknown = [n for n in names if n not in COLOUR_SCENES and not is_dead_leaves_scene(n)]
+        raise ValueError("names is empty; give at least one of " + ", ".join(PHOTO_SCENES))
+    unknown = [n for n in names if n not in PHOTO_SCENES and not is_dead_leaves_scene(n)]
     if unknown:
         raise ValueError(
-            f"unknown scene(s) {', '.join(map(repr, unknown))}; choose from {', '.join(COLOUR_SCENES)} "
+            f"unknown scene(s) {', '.join(map(repr, unknown))}; choose from {', '.join(PHOTO_SCENES)} "
             f"or {DEAD_LEAVES_PREFIX}N"
         )
     if int(count_per_image) != count_per_image or count_per_image < 1:

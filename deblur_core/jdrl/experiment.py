@@ -8,7 +8,7 @@ cached run is found whichever of them trained it.
 * :func:`train_variants`: every variant under every seed (shared warm-ups reused);
 * :func:`ablation_comparisons`: the paper's claims "final > each ablation" and "final > baseline"
   (and "final > its own blurry input") as paired differences over test pairs and seeds,
-  with a bootstrap 95 % CI resampling whole test pairs, and the verdict.
+  with a bootstrap 95 % CI resampling whole test scenes, and the verdict.
 
 Examples
 --------
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import comparisons_table, paired_comparison
-from .data import synthetic_pairs
+from .data import DEAD_LEAVES_PREFIX, scene_of, synthetic_pairs
 from .training import JDRLConfig, JDRLResult, JDRLVariant, train_jdrl
 
 FINAL = "final"
@@ -54,10 +54,24 @@ def profile_config(settings: dict, seed: int) -> JDRLConfig:
     )
 
 
+def training_scenes(settings: dict) -> list[str]:
+    """The profile's training photographs, then its ``dead_leaves`` synthetic scenes (seeds 0, 1, ...)."""
+    return list(settings["train_scenes"]) + [f"{DEAD_LEAVES_PREFIX}{k}" for k in range(settings["dead_leaves"])]
+
+
 def synthetic_splits(settings: dict, cache_dir: str | Path | None = None):
-    """Training pairs of ``train_scenes`` and test pairs of the unseen ``test_scenes`` (disjoint seeds)."""
+    """Training pairs of :func:`training_scenes` and test pairs of the unseen ``test_scenes`` (disjoint seeds).
+
+    A scene in both lists is refused: a test scene seen in training would flatter every variant alike and hide
+    how the model generalises.
+    """
+    leaked = sorted(set(settings["train_scenes"]) & set(settings["test_scenes"]))
+    if leaked:
+        raise ValueError(f"scene(s) {', '.join(leaked)} are in both train_scenes and test_scenes; keep them apart")
     common = {"size": settings["size"], "cache_dir": cache_dir, "max_radius": settings["max_radius"]}
-    train = synthetic_pairs(settings["train_scenes"], settings["pairs_per_scene"], seed=settings["seed"], **common)
+    if settings["random_view"]:  # only then, so that the caches of whole-picture pairs keep their names
+        common["random_view"] = True
+    train = synthetic_pairs(training_scenes(settings), settings["pairs_per_scene"], seed=settings["seed"], **common)
     test = synthetic_pairs(settings["test_scenes"], settings["test_pairs"], seed=settings["seed"] + 1, **common)
     return train, test
 
@@ -108,7 +122,8 @@ def ablation_comparisons(per_image: pd.DataFrame, input_scores: pd.DataFrame | N
     :func:`~.evaluation.evaluate_outputs`; ``input_scores`` (one row per ``image``) adds
     the claim "final > blurry input". Each claim pairs ``final`` with the other on the
     same test image and seed, for every metric and ground truth present; the bootstrap
-    resamples whole test images, so three seeds of one image count as one unit.
+    resamples whole test scenes (:func:`~.data.scene_of`), so the pairs and seeds of one
+    scene count as one unit: the interval speaks for scenes, not for crops of one picture.
     """
     final = per_image[per_image["variant"] == FINAL].set_index(["image", "seed"])
     others = [name for name in per_image["variant"].unique() if name != FINAL]
@@ -133,7 +148,7 @@ def ablation_comparisons(per_image: pd.DataFrame, input_scores: pd.DataFrame | N
                         paired["other"],
                         claim=f"final > {name}",
                         higher_is_better=higher_is_better,
-                        clusters=paired.index.get_level_values("image"),
+                        clusters=[scene_of(name) for name in paired.index.get_level_values("image")],
                     )
                 )
                 labels.append((metric, gt_label))
