@@ -16,7 +16,8 @@ Physics, models and algorithms
 The three papers
 
 - ``regions``: CNN good-region selection for kernel estimation (windows, labels, selectors, training, evaluation)
-- ``jdrl``: JDRL defocus deblurring with misaligned pairs (data, flow, reblurring, losses, training, experiment)
+- ``jdrl``: JDRL defocus deblurring with misaligned pairs (data, flow, reblurring, losses, training, experiment,
+  report)
 - ``selfdeblur``: SelfDeblur optimisation, joint and alternating; ``selfdeblur_sweep``: its Tables 1-3 over cases
 - ``evaluation``: scoring a blind result against the truth (known-kernel reference, error ratio)
 

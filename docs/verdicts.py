@@ -34,7 +34,7 @@ SOURCES = (
         "figures/long/02_jdrl_ablation/table4_claims.csv",
         # the paper scores against the flow-deformed ground truth; the notebook also has the exact aligned one
         {"metric": "PSNR", "ground truth": "deformed GT"},
-        "long: stand-in defocus, 16 test pairs, deformed GT",
+        "long: synthetic defocus, 6 held-out photographs, deformed GT",
     ),
     (
         "SelfDeblur",

@@ -64,7 +64,8 @@ def test_profiles_give_configs_and_disjoint_splits():
     assert len(train) == len(settings["train_scenes"]) * settings["pairs_per_scene"]
     assert not {p.name for p in train} & {p.name for p in test}
     long = profile_settings("jdrl", "long")
-    assert len(long["seeds"]) >= 3 and long["output"] == "residual"
+    assert long["output"] == "residual" and long["dead_leaves"] > 0 and long["random_view"]
+    assert len(set(long["test_scenes"])) >= 6 and not set(long["test_scenes"]) & set(long["train_scenes"])
     assert profile_settings("jdrl", "paper")["output"] == "sigmoid"  # the paper's head
 
 

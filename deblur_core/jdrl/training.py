@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -302,7 +303,8 @@ def train_jdrl(
 
     ``history`` has one row per epoch: mean ``loss``, ``deblurring``, ``reblurring``
     (NaN while warming up or without reblurring), ``mask_keep`` (share of pixels the
-    calibration masks keep) and ``warm_up``.
+    calibration masks keep), ``warm_up`` and ``seconds`` (the epoch's training time when it
+    was computed, kept in the checkpoint).
 
     With a ``cache_dir``, every epoch ends with a checkpoint of the run, and the end of
     the warm-up also with one under ``warm-up/`` (:func:`warmup_key`): a variant whose
@@ -357,6 +359,7 @@ def train_jdrl(
     bar = progress_bar(total=config.epochs, initial=len(history), desc=description, enabled=progress and group.is_main)
     batch_size = max(1, config.batch_size // group.world_size)  # per process: the global batch is unchanged
     for epoch in range(len(history) + 1, config.epochs + 1):
+        epoch_started = time.perf_counter()
         warming_up = epoch <= config.warmup_epochs
         if reblur is not None and epoch == config.warmup_epochs + 1:
             _attach_reblur(optimiser, reblur, config)
@@ -383,7 +386,9 @@ def train_jdrl(
             records.append(record)
         scheduler.step()
         summary = group.mean(pd.DataFrame(records).mean(numeric_only=True).to_dict())
-        history.append({"epoch": epoch, "warm_up": warming_up, **summary})
+        # the epoch's own time travels with the checkpoint: a run loaded from the cache still tells its cost
+        seconds = time.perf_counter() - epoch_started
+        history.append({"epoch": epoch, "warm_up": warming_up, **summary, "seconds": seconds})
         crop_rngs = group.gather(crop_rng.bit_generator.state) if group.distributed else None
         if checkpoint is not None and group.is_main:
             state = {
