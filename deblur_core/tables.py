@@ -124,3 +124,35 @@ def interval_text(low: float, high: float, digits: int = 2) -> str:
     if not (math.isfinite(low) and math.isfinite(high)):
         return "no interval (fewer than 2 units)"
     return f"[{low:+.{digits}f}, {high:+.{digits}f}]"
+
+
+VERDICT_WORDS = {
+    "confirmed": "our data support the paper's claim",
+    "contradicted": "our data go against the paper's claim",
+    "inconclusive": "our data cannot tell",
+}
+
+
+def claims_markdown(claims: pd.DataFrame, *, paper_column: str, unit: str = "", min_units: int = 6) -> str:
+    """Paired claims (:func:`deblur_core.stats.comparisons_table` rows) as a Markdown table for a "What we found"
+    section: the paper's difference beside ours with its interval, the verdict and the verdict in words (a
+    claim resting on fewer than ``min_units`` independent units, its ``clusters``, says that it can have none).
+
+    >>> rows = pd.DataFrame({"claim": ["J > A"], "mean difference": [0.46], "CI 95% low": [0.01],
+    ...                      "CI 95% high": [1.07], "verdict": ["confirmed"], "paper": [2.54]})
+    >>> print(claims_markdown(rows, paper_column="paper", unit="dB"))
+    | claim | paper | ours [95 % CI] | verdict |
+    |---|---|---|---|
+    | J > A | +2.54 dB | +0.46 dB [+0.01, +1.07] | **confirmed**: our data support the paper's claim |
+    """
+    suffix = f" {unit}" if unit else ""
+    lines = ["| claim | paper | ours [95 % CI] | verdict |", "|---|---|---|---|"]
+    for _, row in claims.iterrows():
+        paper = row[paper_column]
+        paper_text = f"{paper:+.2f}{suffix}" if isinstance(paper, float) and math.isfinite(paper) else str(paper)
+        ours = f"{row['mean difference']:+.2f}{suffix} {interval_text(row['CI 95% low'], row['CI 95% high'])}"
+        verdict, words = row["verdict"], VERDICT_WORDS[row["verdict"]]
+        if "clusters" in row and row["clusters"] < min_units:
+            words = f"{row['clusters']} independent unit(s), fewer than {min_units}: no verdict is possible"
+        lines.append(f"| {row['claim']} | {paper_text} | {ours} | **{verdict}**: {words} |")
+    return "\n".join(lines)

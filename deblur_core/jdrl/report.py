@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..tables import interval_text
+from ..tables import claims_markdown, interval_text
 from .experiment import BASELINE, CONTROL, FINAL, INPUT
 
 # JDRL Table 4 (SDD test set): PSNR, SSIM, MAE, LPIPS per variant
@@ -80,13 +80,9 @@ def findings_markdown(claims: pd.DataFrame, movement: pd.DataFrame, *, profile: 
     ablations = [c for c in psnr.index.get_level_values("claim").unique() if c.removeprefix("final > ") in PAPER_TABLE4]
     ablations = [c for c in ablations if c != f"final > {BASELINE}"]
     if ablations:
-        lines += ["", "| claim | paper (dB) | ours (dB) [95 % CI] | verdict |", "|---|---|---|---|"]
-        for claim in ablations:
-            row = psnr.loc[(claim, truth)]
-            lines.append(
-                f"| {claim} | {paper_difference(claim, 'PSNR')} | {_claim_sentence(row, '')} | {row['verdict']} |"
-            )
-        lines.append("")
+        rows = psnr.xs(truth, level="ground truth").loc[ablations].reset_index()
+        rows["paper"] = [paper_difference(claim, "PSNR") for claim in rows["claim"]]
+        lines += ["", claims_markdown(rows, paper_column="paper", unit="dB"), ""]
     if BASELINE in movement.index and FINAL in movement.index:
         moved = movement["displacement (px)"]
         sentence = (
