@@ -15,7 +15,8 @@ Physics, models and algorithms
 
 The three papers
 
-- ``regions``: CNN good-region selection for kernel estimation (windows, labels, selectors, training, evaluation)
+- ``regions``: CNN good-region selection for kernel estimation (windows, labels, selectors, training, evaluation,
+  report)
 - ``jdrl``: JDRL defocus deblurring with misaligned pairs (data, flow, reblurring, losses, training, experiment,
   report)
 - ``selfdeblur``: SelfDeblur optimisation, joint and alternating; ``selfdeblur_sweep``: its Tables 1-3 over cases

@@ -26,6 +26,7 @@ from .evaluation import (
     UPPER_BOUND,
     claim_differences_by,
     evaluate_choices,
+    paper_statement,
     score_windows,
     selector_choices,
     selector_claims,
@@ -84,7 +85,7 @@ def score_selectors_on_levin(
     return RealLevinScores(
         evaluation,
         regret.assign(**columns, paper="not reported"),
-        claims.assign(**columns, **{"paper (Fig. 8)": "CNN's curve highest"}),
+        claims.assign(**columns, **{"paper (Fig. 8)": [paper_statement(c) for c in claims["claim"]]}),
         source,
     )
 
