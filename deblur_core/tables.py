@@ -150,9 +150,12 @@ def claims_markdown(claims: pd.DataFrame, *, paper_column: str, unit: str = "", 
     for _, row in claims.iterrows():
         paper = row[paper_column]
         paper_text = f"{paper:+.2f}{suffix}" if isinstance(paper, float) and math.isfinite(paper) else str(paper)
-        ours = f"{row['mean difference']:+.2f}{suffix} {interval_text(row['CI 95% low'], row['CI 95% high'])}"
+        interval = interval_text(row["CI 95% low"], row["CI 95% high"])
         verdict, words = row["verdict"], VERDICT_WORDS[row["verdict"]]
         if "clusters" in row and row["clusters"] < min_units:
             words = f"{row['clusters']} independent unit(s), fewer than {min_units}: no verdict is possible"
+            if not (math.isfinite(row["CI 95% low"]) and math.isfinite(row["CI 95% high"])):
+                interval = f"no interval (fewer than {min_units} units)"
+        ours = f"{row['mean difference']:+.2f}{suffix} {interval}"
         lines.append(f"| {row['claim']} | {paper_text} | {ours} | **{verdict}**: {words} |")
     return "\n".join(lines)

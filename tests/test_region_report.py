@@ -48,7 +48,7 @@ def test_findings_read_the_verdicts_of_independent_units_and_weigh_the_label_evi
     )
     # 3 sharp images: the by-image reading can have no verdict, whatever the per-example one says
     assert "3 independent unit(s), fewer than 6: no verdict is possible" in text
-    assert "no interval (fewer than 2 units)" in text
+    assert "no interval (fewer than 6 units)" in text
     assert "**Every scene held out once** (13 scenes" in text and "resampling the 8 recorded kernels" in text
     row = "| CNN beats whole image | CNN comparable or better (Sec. 4.3) | +0.30 [+0.05, +0.60] | **confirmed**"
     assert row in text

@@ -307,7 +307,8 @@ def selector_claims(
     """Paired comparisons "A beats B" on ``metric`` (lower is better for regret and error ratio),
     over the test examples both were scored on, with bootstrap CIs and verdicts.
 
-    ``claims`` is a list of ``(A, B)`` selector names. Each test example counts as one
+    ``claims`` is a list of ``(A, B)`` selector names; claims about a selector that ``evaluation`` does not hold are
+    left out. Each test example counts as one
     independent sample. ``clusters_by`` names a column of ``evaluation`` (e.g. ``"image"``) whose
     values group examples that are not independent (one sharp image under several kernels): the
     comparison is then repeated resampling whole groups, in the columns ``"... by <column>"`` (no
@@ -316,6 +317,7 @@ def selector_claims(
     """
     lower_is_better = metric in LOWER_IS_BETTER
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
+    claims = _scored_claims(claims, table)
 
     def compare(clusters=None):
         return [
@@ -337,6 +339,15 @@ def selector_claims(
     return result
 
 
+def _scored_claims(claims, table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The claims whose two selectors ``table`` scored: one about a selector an evaluation did not score (the
+    cross-validation folds score no whole image) is left out rather than tested on nothing."""
+    scored = [(a, b) for a, b in claims if a in table.columns and b in table.columns]
+    if not scored:
+        raise ValueError(f"none of the claimed selectors were scored; scored: {', '.join(map(str, table.columns))}")
+    return scored
+
+
 def claim_differences_by(
     evaluation: pd.DataFrame, claims, *, metric: str = "regret", by: str = "image"
 ) -> pd.DataFrame:
@@ -349,6 +360,7 @@ def claim_differences_by(
     higher_is_better = metric not in LOWER_IS_BETTER
     table = evaluation.pivot_table(index="example", columns="selector", values=metric)
     groups = _group_of_each_example(evaluation, by).reindex(table.index)
+    claims = _scored_claims(claims, table)
     columns = {
         f"{a} beats {b}": pd.Series(paired_differences(table[a], table[b], higher_is_better=higher_is_better))
         .groupby(groups.to_numpy())
