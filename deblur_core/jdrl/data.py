@@ -185,11 +185,16 @@ def motorcycle_depth(shape: tuple[int, int]) -> np.ndarray:
     >>> depth.shape, float(depth.min()), float(depth.max())
     ((48, 48), 0.0, 1.0)
     """
-    from skimage import data
 
     shape = _check_shape(shape)
-    disparity = _fill_occlusions(np.asarray(data.stereo_motorcycle()[2], dtype=np.float64))
-    return _normalise(fit_to_shape(disparity, shape))
+    return _normalise(fit_to_shape(_motorcycle_disparity(), shape))
+
+
+@functools.lru_cache(maxsize=1)
+def _motorcycle_disparity() -> np.ndarray:
+    from skimage import data
+
+    return _fill_occlusions(np.asarray(data.stereo_motorcycle()[2], dtype=np.float64))
 
 
 # --------------------------------------------------------------------------- defocus
@@ -485,7 +490,6 @@ def _photograph(name: str) -> np.ndarray:
 
 def _random_view(name: str, size: int, seed) -> tuple[np.ndarray, np.ndarray | None]:
     """A random square window of photograph ``name`` resized to ``size``, and the motorcycle's depth cut alike."""
-    from skimage import data
 
     picture = _photograph(name)
     height, width = picture.shape[:2]
@@ -497,8 +501,7 @@ def _random_view(name: str, size: int, seed) -> tuple[np.ndarray, np.ndarray | N
     scene = np.clip(fit_to_shape(picture[window], (size, size)), 0, 1)
     if name != "motorcycle":
         return scene, None
-    disparity = _fill_occlusions(np.asarray(data.stereo_motorcycle()[2], dtype=np.float64))
-    return scene, _normalise(fit_to_shape(disparity[window], (size, size)))
+    return scene, _normalise(fit_to_shape(_motorcycle_disparity()[window], (size, size)))
 
 
 def _quantise(image: np.ndarray) -> np.ndarray:
