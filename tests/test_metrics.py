@@ -2,7 +2,16 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from deblur_core.metrics import compare_up_to_shift, error_ratio, mae, psnr, ssim
+from deblur_core.metrics import (
+    LEVIN_BORDER,
+    LEVIN_MAX_SHIFT,
+    LEVIN_SHIFT_STEP,
+    compare_up_to_shift,
+    error_ratio,
+    mae,
+    psnr,
+    ssim,
+)
 
 
 def image(seed=0, size=71):
@@ -47,3 +56,33 @@ def test_bad_inputs():
         ssim(np.full((15, 15), np.nan), np.zeros((15, 15)))
     with pytest.raises(ValueError, match="too small"):
         compare_up_to_shift(np.zeros((25, 25)), np.zeros((25, 25)))
+
+
+def exhaustive_shift(estimate, reference, border=LEVIN_BORDER, max_shift=LEVIN_MAX_SHIFT, step=LEVIN_SHIFT_STEP):
+    """Levin et al.'s search written out: every shift, dy before dx, the first of least error wins."""
+    h, w = estimate.shape[:2]
+    target = reference[border:-border, border:-border]
+    best = None
+    for dy in np.arange(-max_shift, max_shift + step / 2, step):
+        for dx in np.arange(-max_shift, max_shift + step / 2, step):
+            moved = ndimage.shift(estimate, (-dy, -dx) + (0,) * (estimate.ndim - 2), order=1, mode="nearest")
+            sse = float(np.sum((moved[border : h - border, border : w - border] - target) ** 2))
+            if best is None or sse < best[0] - 1e-9:
+                best = (sse, (float(dy), float(dx)))
+    return best
+
+
+@pytest.mark.parametrize("shape", [(48, 52), (40, 40, 3)])
+def test_fast_shift_search_finds_the_exhaustive_searchs_shift(shape):
+    rng = np.random.default_rng(7)
+    sharp = ndimage.gaussian_filter(rng.random(shape), (1.5, 1.5) + (0,) * (len(shape) - 2))
+    estimate = ndimage.shift(sharp, (0.6, -1.3) + (0,) * (len(shape) - 2), order=3, mode="nearest")
+    estimate = estimate + 0.01 * rng.standard_normal(shape)
+    result = compare_up_to_shift(estimate, sharp, border=8)
+    sse, shift = exhaustive_shift(estimate, sharp, border=8)
+    assert result.shift == shift and result.sse == pytest.approx(sse, rel=1e-9)
+
+
+def test_ties_go_to_the_first_shift_in_search_order():
+    flat = np.full((40, 40), 0.5)
+    assert compare_up_to_shift(flat, flat, border=8).shift == (-5.0, -5.0)
