@@ -3,7 +3,17 @@
 import numpy as np
 import pytest
 
-from deblur_core.data.dead_leaves import dead_leaves, power_law_radii, spectrum_slope
+from deblur_core.data.corpus import load_bundled
+from deblur_core.data.dead_leaves import (
+    dead_leaves,
+    is_scene_name,
+    power_law_radii,
+    scene_names,
+    scene_seed,
+    spectrum_slope,
+)
+from deblur_core.profiles import profile_settings
+from deblur_core.regions.dataset import split_examples, training_images
 
 
 def test_same_seed_same_image_other_seed_other_image():
@@ -61,3 +71,29 @@ def test_jdrl_pairs_can_be_made_from_dead_leaves_scenes():
     assert names == ["dead-leaves-1_0_0", "rocket_0_0"]
     with pytest.raises(ValueError, match="dead-leaves-N"):
         synthetic_pairs(["dead-leaves-one"], 1, size=24)
+
+
+def test_scene_names_round_trip_and_reject_other_names():
+    names = scene_names(3)
+    assert names == ["dead-leaves-0", "dead-leaves-1", "dead-leaves-2"]
+    assert [scene_seed(name) for name in names] == [0, 1, 2]
+    assert not is_scene_name("dead-leaves-x") and not is_scene_name("chelsea")
+    with pytest.raises(ValueError, match="not a dead-leaves scene name"):
+        scene_seed("dead-leaves-")
+    with pytest.raises(ValueError, match="0 or more"):
+        scene_names(-1)
+
+
+def test_region_training_images_add_grey_dead_leaves_that_only_train():
+    settings = profile_settings("regions", "smoke", image_size=41, dead_leaves=2)
+    assert training_images(settings)[-2:] == ["dead-leaves-0", "dead-leaves-1"]
+    split = split_examples(settings)
+    synthetic = [e for e in split["train"] if e.image_name.startswith("dead-leaves-")]
+    assert len(synthetic) == 2 * settings["kernel_count"]
+    assert all(e.category == "synthetic" and e.sharp.shape == (41, 41) for e in synthetic)
+    # the sharp picture is the dead-leaves scene itself (made at the size needed, no resampling)
+    margin = max(e.kernel.shape[0] for e in synthetic) // 2
+    assert np.array_equal(synthetic[0].sharp, dead_leaves(41 + 2 * margin, 0)[margin:-margin, margin:-margin])
+    assert not any(e.image_name.startswith("dead-leaves-") for e in split["val"] + split["test"])
+    with pytest.raises(ValueError, match="has no bundled file"):
+        load_bundled("dead-leaves-0")

@@ -8,6 +8,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from deblur_core.data.dead_leaves import scene_names  # noqa: E402
 from deblur_core.plotting import plot_claim_differences  # noqa: E402
 from deblur_core.profiles import profile_settings  # noqa: E402
 from deblur_core.regions.crossval import cross_validate_selectors, pooled_banks, scene_folds  # noqa: E402
@@ -53,16 +54,22 @@ def test_pooled_banks_keep_the_splits_own_examples():
     split = split_examples(settings)
     train_bank, test_bank = pooled_banks(settings)
     pooled = set(settings["train_images"]) | set(settings["test_images"])
+    synthetic = set(scene_names(settings["dead_leaves"]))
+    assert synthetic, "the smoke profile should exercise dead-leaves training scenes"
+    # dead-leaves scenes train every fold and are never a test scene
+    assert {e.image_name for e in train_bank} == pooled | synthetic
+    assert {e.image_name for e in test_bank} == pooled
     for bank, own in ((train_bank, split["train"]), (test_bank, split["test"])):
-        assert {e.image_name for e in bank} == pooled
         # same kernels and the same noise as the split's examples, so their cached labels and scores carry over
         assert all(np.array_equal(a.blurry, b.blurry) for a, b in zip(bank, own))
         assert [e.name for e in bank[: len(own)]] == [e.name for e in own]
     assert len(test_bank) == settings["test_kernel_count"] * len(pooled)
     with pytest.raises(ValueError, match="appear in more than one split"):
         pooled_banks({**settings, "val_images": settings["test_images"]})
-    with pytest.raises(ValueError, match="val_images is empty"):
-        pooled_banks({**settings, "val_images": ()})
+    with pytest.raises(ValueError, match="val_images has 1 image"):
+        pooled_banks({**settings, "val_images": ("coins",)})
+    with pytest.raises(ValueError, match="dead-leaves-0: synthetic scenes may only train"):
+        pooled_banks({**settings, "test_images": ("camera", "dead-leaves-0")})
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +97,8 @@ def test_every_scene_is_tested_once_and_never_trained_on(smoke_cross_validation)
     for row in folds.to_dict("records"):
         held_out, trained_on = set(row["held-out images"].split(", ")), set(row["training images"].split(", "))
         assert set(per_fold[row["fold"]].split(", ")) == held_out
-        assert not held_out & trained_on and held_out | trained_on == set(pooled)
+        synthetic = set(scene_names(settings["dead_leaves"]))
+        assert not held_out & trained_on and held_out | trained_on == set(pooled) | synthetic
         assert row["training windows"] == len(trained_on) * windows_per_image
     tested = settings["test_kernel_count"] * len(pooled)
     assert evaluation["example"].nunique() == tested == folds["test examples"].sum()

@@ -1,6 +1,9 @@
 import numpy as np
 import pandas as pd
+import pytest
 
+from deblur_core.regions.evaluation import within_image_share
+from deblur_core.regions.labels import LabelledExample
 from deblur_core.regions.report import findings_markdown
 
 
@@ -61,3 +64,34 @@ def test_without_cross_validation_or_real_data_those_sections_are_left_out():
     text = findings_markdown(claims("image", 2, "inconclusive"), CNN, profile="quick", test_auc=0.8, size_auc=0.6)
     assert "Every scene held out once" not in text and "Levin" not in text.split("does not cover")[0]
     assert "learns more from the windows than the blur size alone" in text
+
+
+@pytest.mark.parametrize(
+    ("train_auc", "reading"),
+    [(0.95, "more data, not capacity, is lacking"), (0.6, "capacity or label noise limits it"), (0.7, "neither")],
+)
+def test_the_capacity_reading_follows_the_training_and_test_auc(train_auc, reading):
+    text = findings_markdown(
+        claims("image", 2, "inconclusive"), CNN, profile="quick", test_auc=0.66, size_auc=0.6, train_auc=train_auc
+    )
+    assert f"ROC-AUC is {train_auc:.2f} on its training windows against 0.66" in text and reading in text
+
+
+def test_within_image_share_splits_the_variance_and_says_so():
+    flat = [LabelledExample(None, [], np.zeros(0), np.full(4, value)) for value in (0.2, 0.9)]
+    assert within_image_share(flat) == 0.0  # every window of an image alike: nothing to choose
+    varied = [LabelledExample(None, [], np.zeros(0), np.array([0.2, 0.8, 0.2, 0.8])) for _ in range(2)]
+    assert within_image_share(varied) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="no labelled windows"):
+        within_image_share([])
+    text = findings_markdown(
+        claims("image", 2, "inconclusive"), CNN, profile="quick", test_auc=0.8, size_auc=0.6, within_share=0.23
+    )
+    assert "Only 23% of the test windows' kernel-similarity variance lies within an image" in text
+
+
+def test_one_class_test_windows_say_so_instead_of_printing_nan():
+    text = findings_markdown(
+        claims("image", 2, "inconclusive"), CNN, profile="smoke", test_auc=np.nan, size_auc=np.nan, train_auc=0.6
+    )
+    assert "hold one class only" in text and "nan" not in text and "Capacity" not in text

@@ -12,7 +12,9 @@ face       ``astronaut`` (head and shoulders crop)
 =========  ====================================================================
 
 ``clock`` is left out because it is motion-blurred already, ``horse`` and
-``checkerboard`` because they are synthetic binary pictures.
+``checkerboard`` because they are synthetic binary pictures. Dead-leaves scenes
+(``"dead-leaves-N"``, :mod:`deblur_core.data.dead_leaves`) have the category
+``"synthetic"``; they are made at the size asked for, so only training data uses them.
 
 Examples
 --------
@@ -27,9 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .dead_leaves import is_scene_name
 from .io import to_grey, to_unit_range
 
 CATEGORIES = ("natural", "man-made", "text", "face")
+SYNTHETIC = "synthetic"  # the category of dead-leaves scenes, which are in no photograph category
 
 _CATALOGUE = {
     "chelsea": "natural",
@@ -57,9 +61,14 @@ class CorpusImage:
 
 
 def image_category(name: str) -> str:
-    """Category of a corpus image (``'natural'``, ``'man-made'``, ``'text'`` or ``'face'``)."""
+    """Category of a corpus image (``'natural'``, ``'man-made'``, ``'text'`` or ``'face'``), or ``'synthetic'``
+    for a dead-leaves scene."""
+    if is_scene_name(name):
+        return SYNTHETIC
     if name not in _CATALOGUE:
-        raise ValueError(f"{name!r} is not in the corpus; choose from {', '.join(_CATALOGUE)}")
+        raise ValueError(
+            f"{name!r} is not in the corpus; choose from {', '.join(_CATALOGUE)}, or dead-leaves-N (a synthetic scene)"
+        )
     return _CATALOGUE[name]
 
 
@@ -67,7 +76,8 @@ def load_bundled(name: str) -> np.ndarray:
     """One bundled scikit-image picture as a grey float image in [0, 1]."""
     from skimage import data
 
-    image_category(name)  # rejects unknown names
+    if image_category(name) == SYNTHETIC:
+        raise ValueError(f"{name!r} is synthetic and has no bundled file; make it with data.dead_leaves.dead_leaves")
     if name == "motorcycle":
         raw = data.stereo_motorcycle()[0]
     else:

@@ -27,6 +27,30 @@ import numpy as np
 DEFAULT_R_MIN = 1.5  # px: below this, discs are smaller than the pixels that show them
 RADIUS_EXPONENT = 3.0  # density of radii ~ r**-3: the scale-invariant choice
 _BATCH = 2048  # discs per draw of random numbers; part of the random stream, so fixed
+SCENE_PREFIX = "dead-leaves-"  # scene names "dead-leaves-N": a synthetic scene of seed N, in any paper's data
+
+
+def scene_names(count: int) -> list[str]:
+    """Names of the first ``count`` dead-leaves scenes, seeds 0 to ``count - 1``.
+
+    >>> scene_names(2)
+    ['dead-leaves-0', 'dead-leaves-1']
+    """
+    if count < 0:
+        raise ValueError(f"the number of dead-leaves scenes must be 0 or more, got {count}")
+    return [f"{SCENE_PREFIX}{seed}" for seed in range(count)]
+
+
+def is_scene_name(name: str) -> bool:
+    """Whether ``name`` names a dead-leaves scene (``dead-leaves-N``, N a seed)."""
+    return name.startswith(SCENE_PREFIX) and name[len(SCENE_PREFIX) :].isdigit()
+
+
+def scene_seed(name: str) -> int:
+    """The seed of the dead-leaves scene ``name``: 3 for ``"dead-leaves-3"``."""
+    if not is_scene_name(name):
+        raise ValueError(f"{name!r} is not a dead-leaves scene name; use {SCENE_PREFIX}N with N a seed")
+    return int(name[len(SCENE_PREFIX) :])
 
 
 def power_law_radii(rng: np.random.Generator, count: int, r_min: float, r_max: float, exponent: float) -> np.ndarray:

@@ -58,6 +58,7 @@ from scipy import ndimage
 from scipy.signal import fftconvolve
 
 from .. import storage
+from ..data.dead_leaves import SCENE_PREFIX, dead_leaves, is_scene_name, scene_seed
 from ..data.io import fit_to_shape, read_colour, to_unit_range
 
 COLOUR_SCENES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
@@ -66,7 +67,6 @@ COLOUR_SCENES = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle")
 EXTRA_COLOUR_SCENES = ("immunohistochemistry", "retina")
 GREY_SCENES = ("camera", "coins", "moon", "grass", "gravel", "brick", "page", "text")
 PHOTO_SCENES = COLOUR_SCENES + EXTRA_COLOUR_SCENES + GREY_SCENES
-DEAD_LEAVES_PREFIX = "dead-leaves-"  # scene names "dead-leaves-N": synthetic training scenes of seed N
 PAIRS_VERSION = 1  # bump when the generation changes, so that old caches are not reused
 LEVEL_STEP = 0.5  # largest gap, in px of radius, between two pre-blurred levels of defocus_blur
 DEFAULT_BLUR_FRACTION = 1 / 32  # make_pair's default max_radius as a fraction of the image side
@@ -447,19 +447,12 @@ def scene_of(pair_name: str) -> str:
     """
     scene, *rest = pair_name.rsplit("_", 2)
     synthetic = len(rest) == 2 and all(part.isdigit() for part in rest)
-    return scene if synthetic and (scene in PHOTO_SCENES or is_dead_leaves_scene(scene)) else pair_name
-
-
-def is_dead_leaves_scene(name: str) -> bool:
-    """Whether ``name`` is a synthetic scene ``dead-leaves-N`` (N a seed)."""
-    return name.startswith(DEAD_LEAVES_PREFIX) and name[len(DEAD_LEAVES_PREFIX) :].isdigit()
+    return scene if synthetic and (scene in PHOTO_SCENES or is_scene_name(scene)) else pair_name
 
 
 def dead_leaves_scene(seed: int, size: int) -> np.ndarray:
     """A colour dead-leaves scene (:func:`deblur_core.data.dead_leaves.dead_leaves`) whose leaf colours are drawn
     from the pixels of the bundled colour scenes, so that its colour histogram is a photograph's."""
-    from ..data.dead_leaves import dead_leaves
-
     return dead_leaves(size, seed, levels=_scene_palette())
 
 
@@ -470,8 +463,8 @@ def _scene_palette() -> np.ndarray:
 
 
 def _colour_scene(name: str, size: int) -> np.ndarray:
-    if is_dead_leaves_scene(name):
-        return dead_leaves_scene(int(name[len(DEAD_LEAVES_PREFIX) :]), size)
+    if is_scene_name(name):
+        return dead_leaves_scene(scene_seed(name), size)
     return np.clip(fit_to_shape(_photograph(name), (size, size)), 0, 1)
 
 
@@ -481,7 +474,7 @@ def _photograph(name: str) -> np.ndarray:
     if name not in PHOTO_SCENES:
         raise ValueError(
             f"{name!r} is not a bundled photograph; choose from {', '.join(PHOTO_SCENES)} "
-            f"or {DEAD_LEAVES_PREFIX}N for a dead-leaves scene of seed N"
+            f"or {SCENE_PREFIX}N for a dead-leaves scene of seed N"
         )
     raw = data.stereo_motorcycle()[0] if name == "motorcycle" else getattr(data, name)()
     image = to_unit_range(raw, source=name)
@@ -557,7 +550,7 @@ def make_pair(
     size = int(size)
     # a fourth child leaves the first three, and so every pair made without random_view, as they were
     depth_seed, capture_seed, misalign_seed, view_seed = np.random.SeedSequence(seed).spawn(4)
-    if random_view and not is_dead_leaves_scene(image_name):
+    if random_view and not is_scene_name(image_name):
         scene, depth = _random_view(image_name, size, view_seed)
     else:
         scene = _colour_scene(image_name, size)
@@ -609,11 +602,11 @@ def synthetic_pairs(
     names = list(names)
     if not names:
         raise ValueError("names is empty; give at least one of " + ", ".join(PHOTO_SCENES))
-    unknown = [n for n in names if n not in PHOTO_SCENES and not is_dead_leaves_scene(n)]
+    unknown = [n for n in names if n not in PHOTO_SCENES and not is_scene_name(n)]
     if unknown:
         raise ValueError(
             f"unknown scene(s) {', '.join(map(repr, unknown))}; choose from {', '.join(PHOTO_SCENES)} "
-            f"or {DEAD_LEAVES_PREFIX}N"
+            f"or {SCENE_PREFIX}N"
         )
     if int(count_per_image) != count_per_image or count_per_image < 1:
         raise ValueError(f"count_per_image must be a positive integer, got {count_per_image}")

@@ -26,8 +26,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..data.dead_leaves import scene_names
 from ..stats import comparisons_table, paired_comparison
-from .data import DEAD_LEAVES_PREFIX, scene_of, synthetic_pairs
+from .data import scene_of, synthetic_pairs
 from .training import JDRLConfig, JDRLResult, JDRLVariant, train_jdrl
 
 FINAL = "final"
@@ -59,7 +60,7 @@ def profile_config(settings: dict, seed: int) -> JDRLConfig:
 
 def training_scenes(settings: dict) -> list[str]:
     """The profile's training photographs, then its ``dead_leaves`` synthetic scenes (seeds 0, 1, ...)."""
-    return list(settings["train_scenes"]) + [f"{DEAD_LEAVES_PREFIX}{k}" for k in range(settings["dead_leaves"])]
+    return list(settings["train_scenes"]) + scene_names(settings["dead_leaves"])
 
 
 def synthetic_splits(settings: dict, cache_dir: str | Path | None = None):

@@ -16,7 +16,8 @@ every sharp image once:
 
 A test image of the split keeps the blurred examples (and cached labels) it has there, and a
 training image its training examples; each image is blurred by the other bank too, with its own
-noise. The validation images are in no fold.
+noise. The validation images and the dead-leaves training scenes are in no fold: every fold trains on
+the latter.
 
 The scenes of one fold are scored by one trained classifier, so resampling scenes does not resample
 the training itself: the intervals speak for these folds' models on this corpus's scenes.
@@ -32,7 +33,7 @@ import pandas as pd
 
 from ..data.corpus import CATEGORIES, image_category
 from ..progress import progress_bar
-from .dataset import BlurryExample, check_split_by_image, split_bank
+from .dataset import BlurryExample, check_split_by_image, split_bank, training_images
 from .evaluation import evaluate_choices, score_windows, selector_choices, size_only_auc
 from .labels import LabelledExample, label_windows, stack_labelled
 from .selectors import GaborSelector, paper_selectors
@@ -81,15 +82,15 @@ class SceneCrossValidation:
 
 def pooled_banks(settings: dict) -> tuple[list[BlurryExample], list[BlurryExample]]:
     """Every training and test image of a ``profile_settings('regions')`` dict blurred by the training
-    kernel bank, and every one blurred by the test bank.
+    kernel bank, and every photograph among them blurred by the test bank (dead-leaves scenes only train).
 
     The split's own examples come first in each list and are the ones :func:`.dataset.split_examples`
     makes (same kernels, same noise), so their cached labels and window scores are reused.
     """
     check_split_by_image(settings)
-    train_images, test_images = list(settings["train_images"]), list(settings["test_images"])
-    return split_bank(settings, train_images + test_images, "train"), split_bank(
-        settings, test_images + train_images, "test"
+    photographs, test_images = list(settings["train_images"]), list(settings["test_images"])
+    return split_bank(settings, training_images(settings) + test_images, "train"), split_bank(
+        settings, test_images + photographs, "test"
     )
 
 

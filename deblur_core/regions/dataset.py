@@ -16,7 +16,10 @@ the path, as in recorded shake; :data:`deblur_core.data.levin.KERNEL_MODELS`):
   then Gaussian noise of standard deviation ``noise`` (0.005: the text copy of the
   paper loses its value; this is the Levin-like benchmark's) and 8-bit rounding;
 * the split is **by sharp image**: no test image, blurred by any kernel, was seen in
-  training.
+  training;
+* ``dead_leaves`` synthetic scenes (:mod:`deblur_core.data.dead_leaves`, made at the
+  size needed) join the training images only (:func:`training_images`): more scenes to
+  learn from, while validation and test stay photographs.
 
 Examples
 --------
@@ -31,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.corpus import image_category, load_bundled
+from ..data.corpus import SYNTHETIC, image_category, load_bundled
+from ..data.dead_leaves import dead_leaves, scene_names, scene_seed
 from ..data.io import fit_to_shape
 from ..data.levin import blur_and_quantise, kernel_model_function
 
@@ -94,7 +98,7 @@ def make_examples(
     margin = max(k.shape[0] for k in kernels) // 2
     examples = []
     for image_index, (name, category) in enumerate(zip(image_names, categories)):
-        large = fit_to_shape(load_bundled(name), (image_size + 2 * margin,) * 2)
+        large = _sharp_square(name, category, image_size + 2 * margin)
         sharp = large[margin : margin + image_size, margin : margin + image_size]
         for kernel_id, kernel in enumerate(kernels, start=1):
             r = kernel.shape[0] // 2
@@ -108,12 +112,35 @@ def make_examples(
     return examples
 
 
+def _sharp_square(name: str, category: str, side: int) -> np.ndarray:
+    if category == SYNTHETIC:
+        return dead_leaves(side, scene_seed(name))
+    return fit_to_shape(load_bundled(name), (side, side))
+
+
+def training_images(settings: dict) -> list[str]:
+    """The training images of a ``profile_settings('regions')`` dict: its photographs, then its
+    ``dead_leaves`` synthetic scenes."""
+    return list(settings["train_images"]) + scene_names(settings["dead_leaves"])
+
+
 def check_split_by_image(settings: dict) -> None:
     """Raise unless the training, validation and test images of a ``profile_settings('regions')`` dict are
-    disjoint and the validation and test lists are not empty."""
-    for split in ("val", "test"):
-        if not settings[f"{split}_images"]:
-            raise ValueError(f"{split}_images is empty; name at least one sharp image for the {split} split")
+    disjoint, the test list is not empty, validation has at least 2 images, and validation and test are photographs.
+
+    Two validation images give the validation AUC a chance of seeing both classes: one image's windows can all be
+    good (coins, under ``long``'s kernels).
+    """
+    if not settings["test_images"]:
+        raise ValueError("test_images is empty; name at least one sharp image for the test split")
+    if len(settings["val_images"]) < 2:
+        raise ValueError(
+            f"val_images has {len(settings['val_images'])} image(s); name at least 2, so that the validation "
+            "windows can hold both classes"
+        )
+    synthetic = [n for n in (*settings["val_images"], *settings["test_images"]) if image_category(n) == SYNTHETIC]
+    if synthetic:
+        raise ValueError(f"{', '.join(synthetic)}: synthetic scenes may only train; validate and test on photographs")
     overlap = set(settings["train_images"]) & (set(settings["val_images"]) | set(settings["test_images"]))
     overlap |= set(settings["val_images"]) & set(settings["test_images"])
     if overlap:
@@ -125,7 +152,8 @@ def check_split_by_image(settings: dict) -> None:
 def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
     """Training, validation and test examples of a ``profile_settings('regions')`` dict."""
     check_split_by_image(settings)
-    return {split: split_bank(settings, settings[f"{split}_images"], split) for split in SPLITS}
+    names = {"train": training_images(settings), "val": settings["val_images"], "test": settings["test_images"]}
+    return {split: split_bank(settings, names[split], split) for split in SPLITS}
 
 
 def split_bank(settings: dict, image_names, split: str) -> list[BlurryExample]:

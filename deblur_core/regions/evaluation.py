@@ -394,3 +394,19 @@ def size_only_auc(labelled: list[LabelledExample], threshold: float = 0.75) -> f
     sizes = np.concatenate([np.full(len(i.similarities), -float(i.example.kernel.shape[0])) for i in labelled])
     labels = np.concatenate([(i.similarities > threshold).astype(np.int64) for i in labelled])
     return roc_auc(sizes, labels)
+
+
+def within_image_share(labelled: list[LabelledExample]) -> float:
+    """The share of the windows' kernel-similarity variance that lies *within* blurry images.
+
+    A selector chooses among one image's windows, so only this part of the variance is its to exploit; the rest
+    (between images: mostly the kernel's size) moves every window of an image together, and a classifier's pooled
+    ROC-AUC can be high on it alone (:func:`size_only_auc`). 0: every window of an image is as good as the others.
+    """
+    similarities = [np.asarray(item.similarities, dtype=np.float64) for item in labelled if len(item.similarities)]
+    if not similarities:
+        raise ValueError("no labelled windows; label some examples first (regions.labels.label_windows)")
+    pooled = np.concatenate(similarities)
+    total = float(((pooled - pooled.mean()) ** 2).sum())
+    within = float(sum(((s - s.mean()) ** 2).sum() for s in similarities))
+    return within / total if total > 0 else 0.0

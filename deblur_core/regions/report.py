@@ -8,9 +8,14 @@ best possible pick), so a positive difference "CNN beats X" favours the CNN. Eac
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..tables import claims_markdown, interval_text
+
+# a training ROC-AUC this far above the test's reads as over-fitting; below FITS_LABELS_AUC, as under-fitting
+OVERFIT_GAP = 0.1
+FITS_LABELS_AUC = 0.75
 
 NOT_COVERED = """\
 **What this notebook does not cover, and why.** Sun et al.'s 640 synthetic images (the paper's Fig. 8) and Köhler
@@ -49,6 +54,8 @@ def findings_markdown(
     profile: str,
     test_auc: float,
     size_auc: float,
+    train_auc: float | None = None,
+    within_share: float | None = None,
     scene_claims: pd.DataFrame | None = None,
     cnn_scenes: pd.Series | None = None,
     real_claims: pd.DataFrame | None = None,
@@ -58,7 +65,9 @@ def findings_markdown(
     ``claims``, ``scene_claims`` and ``real_claims`` are :func:`~.evaluation.selector_claims` tables (with a
     ``paper (Fig. 8)`` column); ``cnn_within`` and ``cnn_scenes`` are the CNN's rows of the regret tables (regret,
     rank correlation and their intervals); ``test_auc`` is the classifier's test ROC-AUC and ``size_auc`` that of
-    the blur size alone.
+    the blur size alone; ``train_auc`` the classifier's ROC-AUC on its own training windows (capacity: can it fit
+    its labels at all?) and ``within_share`` :func:`~.evaluation.within_image_share` of the test windows (how much
+    of the label's signal a window choice can use).
     """
     sections = [f"### What we found (`{profile}`)", ""]
     images = int(claims["paired samples"].iloc[0])
@@ -90,18 +99,38 @@ def findings_markdown(
             "",
             claims_markdown(_by_group(real_claims, "kernel"), paper_column="paper (Fig. 8)"),
         ]
-    label_evidence = (
-        f"the classifier's test ROC-AUC is {test_auc:.2f}, while the blur size alone predicts the same labels at "
-        f"{size_auc:.2f} (0.5 is chance)"
-    )
-    why = (
-        "so the labels carry more about how large the blur is than about which window of an image estimates it "
-        "best, and a CNN that learns them learns mostly the blur size, which is the same for every window of one image"
-        if size_auc >= test_auc
-        else "so the classifier learns more from the windows than the blur size alone would give it"
-    )
-    sections += [
-        "",
-        f"* **Why the CNN ranks windows as it does.** On the held-out test images {label_evidence}: {why}.",
-    ]
+    if np.isfinite(test_auc) and np.isfinite(size_auc):
+        label_evidence = (
+            f"the classifier's test ROC-AUC is {test_auc:.2f}, while the blur size alone predicts the same labels at "
+            f"{size_auc:.2f} (0.5 is chance)"
+        )
+        why = (
+            "so the labels carry more about how large the blur is than about which window of an image estimates it "
+            "best, and a CNN that learns them learns mostly the blur size, which is the same for every window of one "
+            "image"
+            if size_auc >= test_auc
+            else "so the classifier learns more from the windows than the blur size alone would give it"
+        )
+        sections += [
+            "",
+            f"* **Why the CNN ranks windows as it does.** On the held-out test images {label_evidence}: {why}.",
+        ]
+    else:
+        sections += ["", "* The held-out test windows hold one class only, so no ROC-AUC can be computed on them."]
+    if within_share is not None:
+        sections.append(
+            f"* **Labels.** Only {within_share:.0%} of the test windows' kernel-similarity variance lies within an "
+            "image; the rest moves all windows of an image together, and no choice of window can use it."
+        )
+    if train_auc is not None and np.isfinite(train_auc) and np.isfinite(test_auc):
+        if train_auc - test_auc >= OVERFIT_GAP:
+            fit = "it fits its labels far better than it predicts unseen ones, so more data, not capacity, is lacking"
+        elif train_auc < FITS_LABELS_AUC:
+            fit = "it cannot fit even its training labels, so capacity or label noise limits it, not data"
+        else:
+            fit = "it predicts unseen windows about as well as its training ones, so neither data nor capacity is short"
+        sections.append(
+            f"* **Capacity and data.** The classifier's ROC-AUC is {train_auc:.2f} on its training windows against "
+            f"{test_auc:.2f} on the test windows: {fit}."
+        )
     return "\n".join(sections) + "\n\n" + NOT_COVERED
