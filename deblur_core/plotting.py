@@ -91,6 +91,55 @@ def integer_epochs(ax) -> None:
 
 
 VERDICT_COLOURS = {"confirmed": "tab:green", "contradicted": "tab:red", "inconclusive": "tab:grey"}
+# one colour per method, the same in every figure and under every profile (a profile that adds a method must not
+# shift the others' colours); the region selectors and references of notebook 01
+METHOD_COLOURS = {
+    "CNN": "tab:blue",
+    "CNN (per-image labels)": "tab:cyan",
+    "Fergus et al.": "tab:orange",
+    "Xu & Jia": "tab:green",
+    "Hu & Yang-style (Gabor)": "tab:red",
+    "random": "tab:purple",
+    "chance (mean over windows)": "tab:brown",
+    "whole image": "tab:pink",
+    "best similarity": "tab:olive",
+    "upper bound": "tab:grey",
+}
+
+
+def method_colour(name: str) -> str:
+    """The colour of ``name`` in every figure (:data:`METHOD_COLOURS`)."""
+    if name not in METHOD_COLOURS:
+        raise ValueError(f"no colour for {name!r}; give it one in deblur_core.plotting.METHOD_COLOURS")
+    return METHOD_COLOURS[name]
+
+
+def plot_paired_strips(ax, table, reference: str, *, unit: str = "dB") -> None:
+    """Each method's value minus ``reference``'s on the same case, one dot per case, with the mean (black
+    diamond) and its bootstrap 95 % CI over cases; a line at 0 is the reference.
+
+    ``table`` has one row per case and one column per method (``reference`` among them); colours come from
+    :func:`method_colour`. Unlike bars from 0, the differences show what separates methods on one case.
+    """
+    from .stats import bootstrap_mean_interval
+
+    if reference not in table.columns:
+        raise ValueError(f"the reference {reference!r} is not a column of the table; pick one of {list(table.columns)}")
+    methods = [name for name in table.columns if name != reference]
+    for position, name in enumerate(methods):
+        differences = (table[name] - table[reference]).dropna().to_numpy()
+        if differences.size == 0:
+            continue
+        jitter = np.linspace(-0.25, 0.25, differences.size) if differences.size > 1 else np.zeros(1)
+        ax.scatter(position + jitter, differences, s=12, color=method_colour(name), alpha=0.7, zorder=2)
+        mean = differences.mean()
+        low, high = bootstrap_mean_interval(differences) if differences.size > 1 else (np.nan, np.nan)
+        if np.isfinite(low):
+            ax.errorbar(position, mean, yerr=[[mean - low], [high - mean]], fmt="none", ecolor="k", lw=2, capsize=5)
+        ax.plot(position, mean, "D", color="k", ms=7, zorder=3)
+    ax.axhline(0, color=method_colour(reference), lw=1.5)
+    ax.set_xticks(range(len(methods)), methods, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel(f"minus {reference} on the same case ({unit})")
 
 
 def plot_claim_differences(ax, differences, claims, *, by: str = "image", unit: str = "") -> None:

@@ -105,7 +105,12 @@ def figure_formats(environ=os.environ) -> tuple[str, ...]:
     return formats
 
 
-def save_figure(fig, stem, formats=None, dpi: int = 150) -> list[Path]:
+# a screen's resolution: the committed PNGs stay light (figures/ and executed/ together under 20 MB); print
+# from the PDFs of ``make figures-pdf``, which are vector graphics
+FIGURE_DPI = 100
+
+
+def save_figure(fig, stem, formats=None, dpi: int = FIGURE_DPI) -> list[Path]:
     """Save a matplotlib figure as ``stem.png`` and any other of :func:`figure_formats` (``formats`` overrides)."""
     paths = []
     formats = figure_formats() if formats is None else formats

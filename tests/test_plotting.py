@@ -6,7 +6,18 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from deblur_core.plotting import busiest_box, crop_box, mark_window, plot_budget_curve, show_mask  # noqa: E402
+from deblur_core.plotting import (  # noqa: E402
+    METHOD_COLOURS,
+    busiest_box,
+    crop_box,
+    mark_window,
+    method_colour,
+    plot_budget_curve,
+    plot_paired_strips,
+    show_mask,
+)
+from deblur_core.regions.evaluation import BEST_SIMILARITY, EXPECTED_CHANCE, UPPER_BOUND, WHOLE_IMAGE  # noqa: E402
+from deblur_core.regions.selectors import paper_selectors  # noqa: E402
 from deblur_core.regions.windows import Window  # noqa: E402
 
 
@@ -61,4 +72,27 @@ def test_budget_curve_draws_one_panel_per_claim_with_the_paper_line():
     assert "confirmed" in " ".join(t.get_text() for t in axes[0].get_legend().get_texts())
     with pytest.raises(ValueError, match="2 claims need as many axes"):
         plot_budget_curve(axes[:1], curve)
+    plt.close(fig)
+
+
+def test_every_region_method_has_its_own_colour_whatever_the_profile():
+    names = [*paper_selectors(None, None, 0), "CNN (per-image labels)"]
+    names += [EXPECTED_CHANCE, WHOLE_IMAGE, BEST_SIMILARITY, UPPER_BOUND]
+    colours = [method_colour(name) for name in names]
+    assert len(set(colours)) == len(colours) == len(METHOD_COLOURS)
+    with pytest.raises(ValueError, match="no colour for 'mystery'"):
+        method_colour("mystery")
+
+
+def test_paired_strips_show_differences_from_the_reference_with_the_mean():
+    table = pd.DataFrame({"CNN": [21.0, 23.0, 25.0], "Xu & Jia": [20.0, 24.0, 25.5], "whole image": [20.0, 22.0, 24.0]})
+    fig, ax = plt.subplots()
+    plot_paired_strips(ax, table, "whole image")
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["CNN", "Xu & Jia"]
+    dots = ax.collections[0].get_offsets()
+    assert np.allclose(np.asarray(dots)[:, 1], [1.0, 1.0, 1.0])  # the CNN is 1 dB above the reference on each case
+    diamonds = [line for line in ax.lines if line.get_marker() == "D"]
+    assert [float(d.get_ydata()[0]) for d in diamonds] == pytest.approx([1.0, 1.1666667])
+    with pytest.raises(ValueError, match="the reference 'chance' is not a column"):
+        plot_paired_strips(ax, table, "chance")
     plt.close(fig)

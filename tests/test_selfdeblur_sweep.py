@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deblur_core.kernels import delta_kernel, random_motion_kernel
+from deblur_core.kernels import delta_kernel, kernel_similarity, random_motion_kernel
 from deblur_core.profiles import profile_settings
 from deblur_core.selfdeblur_sweep import (
     CLAIMS,
@@ -12,7 +12,9 @@ from deblur_core.selfdeblur_sweep import (
     budget_curve,
     claims_table,
     classical_row,
+    gallery_runs,
     kernel_collapsed,
+    kernel_support,
     lowest_loss_pick,
     oversize_label,
     oversized_kernel,
@@ -22,12 +24,17 @@ from deblur_core.selfdeblur_sweep import (
 )
 
 
-def test_collapse_flags_a_delta_and_a_wrong_kernel_but_not_the_truth():
+def test_collapse_flags_a_few_dots_not_a_wrong_but_spread_kernel():
     truth = random_motion_kernel(15, seed=3)
     assert not kernel_collapsed(truth, truth)
     assert kernel_collapsed(delta_kernel(15), truth)
-    spread = np.ones((15, 15)) / 225  # a box: similarity to a thin motion streak is low
-    assert kernel_collapsed(spread, truth)
+    # the truth's three brightest taps: the 2-3-dot kernel a reader calls collapsed, whatever its similarity
+    dots = np.where(truth >= np.sort(truth.ravel())[-3], truth, 0)
+    assert kernel_collapsed(dots / dots.sum(), truth)
+    spread = np.ones((15, 15)) / 225  # a box: wrong (low similarity to a thin streak), but not collapsed
+    assert not kernel_collapsed(spread, truth) and kernel_similarity(truth, spread) < 0.5
+    with pytest.raises(ValueError, match="no positive mass"):
+        kernel_support(np.zeros((3, 3)))
 
 
 def test_a_delta_is_not_a_collapse_when_the_truth_is_one_tap():
@@ -170,3 +177,13 @@ def test_classical_row_scores_the_estimator_then_the_non_blind_step(tmp_path):
     assert row["error ratio"] >= 0.5 and np.isfinite(row["PSNR"])
     blurry = score(case.blurry, case.sharp, reference_sse)
     assert row["PSNR"] > blurry.psnr  # the estimate deblurs this easy case at all
+
+
+def test_gallery_runs_span_best_to_worst_gain_over_the_input():
+    runs = pd.DataFrame({"case": ["a", "a", "b", "b", "c"], "seed": [0, 1, 0, 1, 0], "PSNR": [20, 25, 30, 31, 22]})
+    inputs = pd.DataFrame({"method": "blurry input", "case": ["a", "b", "c"], "PSNR": [20, 29, 23]})
+    # gains: a/0 0, a/1 5, b/0 1, b/1 2, c/0 -1
+    assert gallery_runs(runs, inputs, count=3) == [("a", 1), ("b", 0), ("c", 0)]
+    assert len(gallery_runs(runs, inputs, count=10)) == 5
+    with pytest.raises(ValueError, match="at least 1 run"):
+        gallery_runs(runs, inputs, count=0)
