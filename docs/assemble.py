@@ -83,6 +83,24 @@ def site_links(markdown: str) -> str:
     )
 
 
+INCLUDE = re.compile(r"^<!-- include: (\S+) -->$", re.MULTILINE)
+
+
+def include_results(markdown: str) -> str:
+    """Each ``<!-- include: PATH -->`` line replaced by that committed file (a run's ``findings.md`` or a table),
+    its headings one level deeper, so that the site shows what the runs wrote instead of numbers typed by hand.
+    A file not generated yet is said to be missing."""
+
+    def insert(match: re.Match) -> str:
+        path = ROOT / match.group(1)
+        if not path.is_file():
+            return f"*Not generated yet: `{match.group(1)}` is written by `make reproduce`.*"
+        text = path.read_text(encoding="utf-8").strip()
+        return re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE)
+
+    return INCLUDE.sub(insert, markdown)
+
+
 def tag_for_reading(notebook: dict) -> dict:
     """The notebook with its code folded for reading: every code cell's input hidden behind a toggle (its output
     stays on the page), the parameter cells hidden whole. Cells that already say how to show themselves keep it."""
@@ -187,6 +205,8 @@ def assemble(target: Path) -> list[str]:
     shutil.copy(ROOT / "docs" / "favicon.svg", target / "favicon.svg")
     shutil.copy(ROOT / "docs" / "companion.css", target / "_static" / "companion.css")
     shutil.copytree(ROOT / "figures", target / "figures", ignore=shutil.ignore_patterns("smoke", "*.pdf"))
+    # committed benchmark results that the pages show (their figures and tables)
+    shutil.copytree(ROOT / "benchmarks" / "results", target / "benchmarks" / "results")
     pages, entries = [], []
     for name, paper in PAPERS.items():
         source = richest_executed(name)
@@ -203,7 +223,8 @@ def assemble(target: Path) -> list[str]:
     guide = []
     for page in sorted((ROOT / "docs" / "pages").glob("*.md")):
         # the pages sit two folders down in the repository and at the top of the site
-        text = page.read_text().replace("](../../docs/pages/", "](").replace("](../../", "](")
+        text = include_results(page.read_text())
+        text = text.replace("](../../docs/pages/", "](").replace("](../../", "](")
         (target / page.name).write_text(site_links(text))
         guide.append(page.stem)
     (target / "index.md").write_text("\n".join(landing_page(entries, guide, pages)))

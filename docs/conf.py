@@ -55,7 +55,7 @@ html_theme_options = {
 # the theme's script logs a console error on a first visit when no colour mode is set; the figures are drawn on
 # white, so the site opens light (the switcher in the header still offers dark)
 html_context = {"default_mode": "light"}
-exclude_patterns = ["_build", "figures/**"]
+exclude_patterns = ["_build", "figures/**", "benchmarks/**"]
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "myst.xref_missing"]
 
 # Tables that the notebooks display as HTML carry formulas between single dollars (as in "DIS flow, $I_B$ -> $I_S$"),

@@ -136,6 +136,23 @@ def test_a_missing_landing_figure_is_left_out(monkeypatch):
     assert "notebooks/03_selfdeblur" in page
 
 
+def test_results_page_shows_what_the_runs_wrote_not_numbers_typed_by_hand(site):
+    _, out = site
+    results = (out / "results.html").read_text()
+    findings = (ROOT / "figures" / "long" / "02_jdrl_ablation" / "findings.md").read_text()
+    first_claim = next(line for line in findings.splitlines() if line.startswith("| final > #2"))
+    assert first_claim.split(" | ")[2] in results, "the JDRL findings are not on the results page"
+    assert "&lt;!-- include:" not in results and "<!-- include:" not in results
+
+
+def test_an_include_marker_becomes_the_file_or_says_it_is_missing():
+    text = assemble.include_results(
+        "a\n<!-- include: figures/long/02_jdrl_ablation/findings.md -->\nb\n<!-- include: figures/none.md -->"
+    )
+    assert "#### What we found (`long`" in text and text.startswith("a\n") and "\nb\n" in text
+    assert "*Not generated yet: `figures/none.md` is written by `make reproduce`.*" in text
+
+
 def test_the_glossary_defines_the_notebooks_terms(site):
     _, out = site
     glossary = (out / "glossary.html").read_text()
