@@ -26,7 +26,10 @@ from deblur_core.device import cpu_flags, cpu_model
 from deblur_core.profiles import profile_settings
 from deblur_core.regions.dataset import make_examples
 from deblur_core.regions.labels import label_windows
-from deblur_core.selfdeblur_sweep import VARIANTS, run_sweep
+from deblur_core.selfdeblur.experiment import (
+    VARIANTS,
+    run_sweep,
+)
 from deblur_core.tasks import local_cluster
 
 # (local Dask workers or None for serial, torch threads here): serial with every core is what a user runs;

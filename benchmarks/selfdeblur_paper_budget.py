@@ -41,17 +41,16 @@ from deblur_core.data.levin import load_benchmark  # noqa: E402
 from deblur_core.device import cpu_model, select_precision  # noqa: E402
 from deblur_core.profiles import profile_settings  # noqa: E402
 from deblur_core.selfdeblur import run_selfdeblur_on_case  # noqa: E402
-from deblur_core.selfdeblur_sweep import (  # noqa: E402
+from deblur_core.selfdeblur.experiment import (  # noqa: E402
     CLASSICAL,
-    PAPER_RESULTS,
     VARIANTS,
     budget_curve,
     claims_table,
     method_means,
-    paper_difference,
     run_sweep,
     sweep_plan,
 )
+from deblur_core.selfdeblur.report import PAPER_RESULTS, paper_difference  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CALIBRATION_ITERATIONS = (10, 40)  # timed between these two logged iterations, so start-up is left out

@@ -19,7 +19,7 @@ The three papers
   report)
 - ``jdrl``: JDRL defocus deblurring with misaligned pairs (data, flow, reblurring, losses, training, experiment,
   report)
-- ``selfdeblur``: SelfDeblur optimisation, joint and alternating; ``selfdeblur_sweep``: its Tables 1-3 over cases
+- ``selfdeblur``: SelfDeblur, joint and alternating optimisation (optimisation, experiment, report)
 - ``evaluation``: scoring a blind result against the truth (known-kernel reference, error ratio)
 
 Data, statistics and reporting

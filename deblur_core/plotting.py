@@ -181,7 +181,7 @@ def plot_budget_curve(axes, curve, paper_differences: dict | None = None, unit: 
     """One panel per claim: the mean paired difference against iterations with its bootstrap 95 % CI as a band,
     zero as a black line and, where given, the paper's difference (at its full budget) as a dashed line.
 
-    ``curve`` is :func:`deblur_core.selfdeblur_sweep.budget_curve`'s table; ``axes`` has one Axes per claim in
+    ``curve`` is :func:`deblur_core.selfdeblur.experiment.budget_curve`'s table; ``axes`` has one Axes per claim in
     its order of appearance. The band is green where the claim is confirmed at that budget, red where it is
     contradicted, grey where the interval spans zero.
     """

@@ -4,7 +4,7 @@ import pytest
 
 from deblur_core.kernels import delta_kernel, kernel_similarity, random_motion_kernel
 from deblur_core.profiles import profile_settings
-from deblur_core.selfdeblur_sweep import (
+from deblur_core.selfdeblur.experiment import (
     CLAIMS,
     CLASSICAL,
     ITERATED_CLAIMS,
@@ -19,8 +19,10 @@ from deblur_core.selfdeblur_sweep import (
     oversize_label,
     oversized_kernel,
     paired_scores,
-    paper_difference,
     sweep_plan,
+)
+from deblur_core.selfdeblur.report import (
+    paper_difference,
 )
 
 

@@ -16,7 +16,10 @@ from deblur_core.kernels import random_motion_kernel
 from deblur_core.profiles import profile_settings
 from deblur_core.regions.dataset import make_examples
 from deblur_core.regions.labels import label_windows
-from deblur_core.selfdeblur_sweep import VARIANTS, run_sweep
+from deblur_core.selfdeblur.experiment import (
+    VARIANTS,
+    run_sweep,
+)
 from deblur_core.tasks import keep_freed_memory, run_tasks
 
 TWO_WORKERS = "local:2"

@@ -34,15 +34,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import storage
-from .device import Precision, select_precision
-from .kernels import check_kernel_size, kernel_similarity
-from .losses import ssim_loss, total_variation
-from .metrics import compare_with_levin_border
-from .models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
-from .models.skip import SkipNetwork
-from .physics.blur import convolve
-from .progress import progress_bar
+from .. import storage
+from ..device import Precision, select_precision
+from ..kernels import check_kernel_size, kernel_similarity
+from ..losses import ssim_loss, total_variation
+from ..metrics import compare_with_levin_border
+from ..models.kernel_generators import KERNEL_GENERATORS, kernel_generator_input, make_kernel_generator
+from ..models.skip import SkipNetwork
+from ..physics.blur import convolve
+from ..progress import progress_bar
 
 MODES = ("joint", "alternating")
 LOSSES = ("paper", "mse-then-ssim")

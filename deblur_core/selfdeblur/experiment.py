@@ -19,14 +19,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .deconv import deconvolve_hyper_laplacian
-from .evaluation import evaluate_blind_result, known_kernel_reference, score
-from .kernel_estimation import estimate_kernel
-from .kernels import kernel_similarity
-from .selfdeblur import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case, selfdeblur_is_cached
-from .stats import comparisons_table, paired_comparison
-from .tables import claims_markdown
-from .tasks import run_tasks
+from ..deconv import deconvolve_hyper_laplacian
+from ..evaluation import evaluate_blind_result, known_kernel_reference, score
+from ..kernel_estimation import estimate_kernel
+from ..kernels import kernel_similarity
+from ..stats import comparisons_table, paired_comparison
+from ..tasks import run_tasks
+from .optimisation import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case, selfdeblur_is_cached
 
 VARIANTS = {
     "SelfDeblur-J": dict(mode="joint", kernel_generator="fcn"),
@@ -47,27 +46,6 @@ CLAIMS = (
     ("SelfDeblur-J", "Double-DIP"),
     ("SelfDeblur-J", CLASSICAL),
 )
-# Ren et al. 2020, Tables 1-3: real Levin benchmark at full resolution, 5,000 iterations, one run per case, means
-# over the 32 images. The classical row is the paper's Pan-DCP (Pan et al.'s dark channel prior, the authors' runs of
-# Pan et al.'s code), which our CLASSICAL row reimplements.
-PAPER_RESULTS = {
-    "SelfDeblur-A": {"PSNR": 30.53, "SSIM": 0.8748},
-    "SelfDeblur-J": {"PSNR": 33.07, "SSIM": 0.9313, "error ratio": 1.1968},
-    "SelfDeblur k−": {"PSNR": 28.37, "SSIM": 0.8396},
-    "SelfDeblur k+": {"PSNR": 30.92, "SSIM": 0.8889},
-    "Double-DIP": {"PSNR": 21.51, "SSIM": 0.5256},
-    "known kernel": {"PSNR": 34.53, "SSIM": 0.9492, "error ratio": 1.0},
-    "SelfDeblurΔ": {"PSNR": 33.32, "SSIM": 0.9438, "error ratio": 1.2509},
-    CLASSICAL: {"PSNR": 32.69, "SSIM": 0.9284, "error ratio": 1.2555},
-}
-
-
-def paper_difference(claim: str, metric: str) -> float:
-    """The paper's mean difference for a claim ``"A > B"`` of :data:`CLAIMS` (NaN where it reports no number)."""
-    method, other = claim.split(" > ")
-    return PAPER_RESULTS.get(method, {}).get(metric, np.nan) - PAPER_RESULTS.get(other, {}).get(metric, np.nan)
-
-
 # the claims whose two sides both iterate, so that their runs' logs give a difference at every evaluated iteration
 ITERATED_CLAIMS = tuple(claim for claim in CLAIMS if claim[1] in VARIANTS)
 # a kernel's support: the fewest taps that hold this share of its mass
@@ -420,15 +398,6 @@ def lowest_loss_pick(scores: pd.DataFrame, method: str = REFERENCE) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-NOT_COVERED = """\
-**What this notebook does not cover, and why.** The paper's Table 3 rows for other published methods (Krishnan,
-Levin, Cho & Lee, Xu & Jia, Sun, Zuo, SRN): their code is not part of this companion, so one classical estimator
-stands in for them. Lai et al.'s benchmark (Sec. 4.2.2, Table 4: 100 blurry images with large kernels) and the
-real-world photographs of Sec. 4.3 (Fig. 7): too large for a CPU at the paper's 5,000 iterations per image, and
-without ground truth in the second case. The non-blind step of Levin et al. [20] behind SelfDeblurΔ: a
-hyper-Laplacian deconvolution stands in for it (`deblur_core.deconv`)."""
-
-
 def gallery_runs(reference_runs: pd.DataFrame, scores: pd.DataFrame, count: int = 4) -> list[tuple[str, int]]:
     """``(case, seed)`` of at most ``count`` runs spread over their PSNR gain on the blurry input: the best, the
     worst and evenly between, so that a gallery of a few rows shows the range rather than the best case.
@@ -443,31 +412,3 @@ def gallery_runs(reference_runs: pd.DataFrame, scores: pd.DataFrame, count: int 
     ranked = ranked.sort_values(["gain", "case", "seed"], ascending=[False, True, True])
     picks = np.unique(np.linspace(0, len(ranked) - 1, min(count, len(ranked))).round().astype(int))
     return [(row.case, int(row.seed)) for row in ranked.iloc[picks].itertuples()]
-
-
-def findings_markdown(
-    claims: pd.DataFrame, *, profile: str, budget: str, beats_input: tuple[int, int], collapsed: tuple[int, int]
-) -> str:
-    """Notebook 03's "What we found": each PSNR claim with the paper's difference beside ours, how often
-    SelfDeblur-J beats its blurry input and how many kernels collapsed, this run's budget against the paper's,
-    and what the notebook leaves out.
-
-    ``claims`` is :func:`claims_table`'s frame with a ``difference (paper)`` column; ``budget`` describes the
-    run (iterations, width, scale, cases); ``beats_input`` and ``collapsed`` are (count, out of).
-    """
-    psnr = claims[claims["metric"] == "PSNR"]
-    lines = [
-        f"### What we found (`{profile}`)",
-        "",
-        claims_markdown(psnr, paper_column="difference (paper)", unit="dB"),
-        "",
-        f"* SelfDeblur-J beats its blurry input in {beats_input[0]} of {beats_input[1]} runs; the kernel collapsed "
-        f"(its {SUPPORT_MASS:.0%} of mass on under {COLLAPSE_SUPPORT_RATIO:.0%} of the taps the true kernel needs: "
-        f"a few dots where the truth is a stroke) in {collapsed[0]} of {collapsed[1]} blind runs.",
-        f"* This run: {budget}. The paper: the real benchmark at full resolution, a 128-channel "
-        "$\\mathcal{G}_x$, 5,000 iterations, all 32 cases. A claim that is not confirmed here may need the paper's "
-        "budget: the budget curve (§5) shows whether the gap was opening.",
-        "",
-        NOT_COVERED,
-    ]
-    return "\n".join(lines)
