@@ -5,6 +5,7 @@
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
 # make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
+# make benchmarks : the speed benchmarks the guide's pages show, each output saved in benchmarks/results/ (~40 min)
 # make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
 PYTHON ?= python3
 VENV := .venv
@@ -17,7 +18,7 @@ PROFILE ?= quick
 # empty: runs one after another here; local:N or a Dask scheduler address: on a cluster (README, "Scale-out")
 SCHEDULER ?=
 
-.PHONY: setup setup-browser reproduce figures-pdf test test-fast test-browser lint format lab book clean-cache
+.PHONY: setup setup-browser reproduce figures-pdf test test-fast test-browser benchmarks lint format lab book clean-cache
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,25 @@ figures-pdf: setup
 # the same without the slow tests (notebooks, the site build, Dask workers, torchrun, real-Levin scoring)
 test-fast: lint setup
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# each benchmark prints the CPU it ran on, a readable table and one JSON line; the pages include these files, so
+# their numbers are never typed by hand. One at a time: timings taken while something else runs are worthless.
+define benchmark
+	$(BIN)/python benchmarks/$(1).py $(2) > benchmarks/results/$(1).txt.part
+	mv benchmarks/results/$(1).txt.part benchmarks/results/$(1).txt
+	tail -n 1 benchmarks/results/$(1).txt
+endef
+
+benchmarks: setup
+	mkdir -p benchmarks/results
+	$(call benchmark,shift_search,)
+	$(call benchmark,reblur_speed,)
+	$(call benchmark,jdrl_step_cost,)
+	$(call benchmark,cpu_allocator,)
+	$(call benchmark,dask_sweep,)
+	$(call benchmark,ddp_training,)
+	$(call benchmark,kernel_estimation,)
+	$(call benchmark,selfdeblur_speed,--rounds 3 --accuracy-iterations 0 --cli-iterations 12)
 
 test-browser: setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q tests/browser

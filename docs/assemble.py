@@ -84,12 +84,14 @@ def site_links(markdown: str) -> str:
 
 
 INCLUDE = re.compile(r"^<!-- include: (\S+) -->$", re.MULTILINE)
+INCLUDE_OUTPUT = re.compile(r"^<!-- include-output: (\S+) -->$", re.MULTILINE)
 
 
 def include_results(markdown: str) -> str:
     """Each ``<!-- include: PATH -->`` line replaced by that committed file (a run's ``findings.md`` or a table),
-    its headings one level deeper, so that the site shows what the runs wrote instead of numbers typed by hand.
-    A file not generated yet is said to be missing."""
+    its headings one level deeper, and each ``<!-- include-output: PATH -->`` by a benchmark's saved output as
+    printed, so that the site shows what the runs wrote instead of numbers typed by hand. A file not generated yet
+    is said to be missing."""
 
     def insert(match: re.Match) -> str:
         path = ROOT / match.group(1)
@@ -98,7 +100,13 @@ def include_results(markdown: str) -> str:
         text = path.read_text(encoding="utf-8").strip()
         return re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE)
 
-    return INCLUDE.sub(insert, markdown)
+    def insert_output(match: re.Match) -> str:
+        path = ROOT / match.group(1)
+        if not path.is_file():
+            return f"*Not measured yet: `{match.group(1)}` is written by `make benchmarks`.*"
+        return "```text\n" + path.read_text(encoding="utf-8").strip() + "\n```"
+
+    return INCLUDE_OUTPUT.sub(insert_output, INCLUDE.sub(insert, markdown))
 
 
 def tag_for_reading(notebook: dict) -> dict:
