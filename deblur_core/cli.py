@@ -32,7 +32,7 @@ from .deconv import deconvolve_hyper_laplacian
 from .device import PRECISIONS, select_precision
 from .kernels import check_kernel_size
 from .metrics import compare_up_to_shift
-from .profiles import PROFILES, profile_settings
+from .profiles import DEFAULT_PROFILE, PROFILES, profile_settings
 from .regions.selectors import SELECTORS
 from .selfdeblur import MODES, RECIPES, SelfDeblurConfig, run_selfdeblur
 
@@ -412,14 +412,22 @@ def build_parser() -> argparse.ArgumentParser:
         "train-region-classifier",
         help="train the region classifier on saved labelled windows; under torchrun --nproc_per_node N with DDP",
     )
+    # the defaults are the default profile's, read from it rather than typed again
+    region_defaults = profile_settings("regions", DEFAULT_PROFILE)
     tc.add_argument("data", help="labelled windows (.npz from save_training_set; notebook 01 writes one to runs/)")
     tc.add_argument("--out", required=True, help="checkpoint to write (rank 0 only)")
-    tc.add_argument("--epochs", type=int, default=15)
-    tc.add_argument("--width", type=int, default=16, help="base width (the paper's ResNet-34: 64)")
-    tc.add_argument("--blocks", default="3,4,6,3", help="BasicBlocks per stage (ResNet-34: 3,4,6,3)")
+    tc.add_argument("--epochs", type=int, default=region_defaults["epochs"])
+    tc.add_argument(
+        "--width", type=int, default=region_defaults["width"], help="base width (the paper's ResNet-34: 64)"
+    )
+    tc.add_argument(
+        "--blocks",
+        default=",".join(map(str, region_defaults["blocks"])),
+        help="BasicBlocks per stage (ResNet-34: 3,4,6,3)",
+    )
     tc.add_argument("--input-size", type=int, default=None, help="default: the windows' own size")
-    tc.add_argument("--batch-size", type=int, default=32, help="over all processes together")
-    tc.add_argument("--learning-rate", type=float, default=1e-3)
+    tc.add_argument("--batch-size", type=int, default=region_defaults["batch_size"], help="over all processes together")
+    tc.add_argument("--learning-rate", type=float, default=region_defaults["learning_rate"])
     tc.add_argument("--seed", type=int, default=0)
     tc.add_argument("--cache-dir", default=None, help="resumable checkpoints (default: none)")
     tc.set_defaults(handler=command_train_region_classifier)

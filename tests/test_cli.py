@@ -274,3 +274,14 @@ def test_jdrl_deblur_says_how_to_get_weights_when_none_ship(blurry_png, capsys, 
     monkeypatch.setattr(weights, "MANIFEST", tmp_path / "manifest.json")
     code, text = run_joined(capsys, "jdrl-deblur", blurry_png["rgb16"])
     assert code == 2 and "no shipped weights named 'jdrl_unet.pt'" in text and "02: JDRL UNet" in text
+
+
+def test_train_region_classifier_defaults_are_the_default_profiles():
+    from deblur_core.cli import build_parser
+    from deblur_core.profiles import DEFAULT_PROFILE, profile_settings
+
+    args = build_parser().parse_args(["train-region-classifier", "windows.npz", "--out", "c.pt"])
+    quick = profile_settings("regions", DEFAULT_PROFILE)
+    handed_on = {"epochs": "epochs", "width": "width", "batch_size": "batch_size", "learning_rate": "learning_rate"}
+    assert {field: getattr(args, arg) for arg, field in handed_on.items()} == {f: quick[f] for f in handed_on.values()}
+    assert args.blocks == ",".join(map(str, quick["blocks"]))
