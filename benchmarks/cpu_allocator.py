@@ -1,4 +1,4 @@
-"""What keeping freed memory (``deblur_core.device.retain_freed_memory``) saves in each notebook's training step.
+"""What keeping freed memory (``deblur_core.allocator.retain_freed_memory``) saves in each notebook's training step.
 
 PyTorch has no caching allocator on the CPU; glibc returns large freed blocks to the kernel and
 faults them in again at the next step. The package keeps them instead, wherever it chooses the
@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from step_workers import Worker, serve, time_alternating
 
-from deblur_core.device import ALLOCATOR_ENV, cpu_model, retain_freed_memory, select_device, select_precision
+from deblur_core.allocator import ALLOCATOR_ENV, retain_freed_memory
+from deblur_core.device import cpu_model, select_device, select_precision
 from deblur_core.jdrl.data import make_pair
 from deblur_core.jdrl.training import VARIANTS, JDRLConfig, build_networks, training_step
 from deblur_core.models.region_classifier import RegionClassifier, prepare_windows

@@ -6,7 +6,7 @@ the paper's network size on a 255 x 255 image with a 27 x 27 kernel, for
 * ``float32``: eager PyTorch, float32, NCHW memory layout, glibc's allocator as it comes:
   the baseline, what plain PyTorch code (the authors' included) gets;
 * ``float32-retained``: the same with freed memory retained for reuse
-  (:func:`deblur_core.device.retain_freed_memory`, which the package applies on the CPU);
+  (:func:`deblur_core.allocator.retain_freed_memory`, which the package applies on the CPU);
 * ``float32-channels-last``, ``bfloat16`` (autocast, channels-last; emulated where the CPU lacks
   bf16 units): each forced, memory retained;
 * ``default``: what ``deblur_core.device.select_precision('auto')`` picks here, as the package runs it;
@@ -46,15 +46,9 @@ import torch
 from step_workers import Worker, serve, time_alternating
 
 from deblur_core import storage
+from deblur_core.allocator import ALLOCATOR_ENV, retain_freed_memory
 from deblur_core.data.levin import crop_case, levin_like_benchmark
-from deblur_core.device import (
-    ALLOCATOR_ENV,
-    cpu_flags,
-    cpu_model,
-    cpu_native_bf16,
-    retain_freed_memory,
-    select_precision,
-)
+from deblur_core.device import cpu_flags, cpu_model, cpu_native_bf16, select_precision
 from deblur_core.evaluation import known_kernel_reference, score
 from deblur_core.selfdeblur import RECIPES, SelfDeblurConfig, SelfDeblurOptimiser, run_selfdeblur
 from deblur_core.stats import PairedComparison, paired_comparison

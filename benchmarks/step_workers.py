@@ -1,6 +1,6 @@
 """Timing workers for the benchmarks: each timed path in its own process.
 
-Settings such as glibc's allocator thresholds (:func:`deblur_core.device.retain_freed_memory`) are
+Settings such as glibc's allocator thresholds (:func:`deblur_core.allocator.retain_freed_memory`) are
 process-wide, so paths that differ in them cannot share a process. A benchmark starts one
 :class:`Worker` per path (a copy of itself run with ``--worker NAME``), whose process calls
 :func:`serve` with a function that runs one step; the parent then asks each worker in turn for

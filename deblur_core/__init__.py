@@ -5,7 +5,8 @@ this list and the README's layout name every one):
 
 Physics, models and algorithms
 
-- ``physics``: the forward blur model and its single convolution convention (``physics.blur``)
+- ``physics``: the forward blur model and its single convolution convention (``physics.blur``), defocus in linear
+  light with scene depth (``physics.defocus``), misalignment of a sharp frame (``physics.misalignment``)
 - ``kernels``: kernel utilities, random camera shake, kernel similarity
 - ``kernel_estimation``: the batched L0 + dark-channel blind kernel estimator (the classical baseline)
 - ``deconv``: non-blind hyper-Laplacian deconvolution
@@ -24,7 +25,8 @@ The three papers
 
 Data, statistics and reporting
 
-- ``data``: image I/O, the bundled corpus, dead-leaves images, the Levin benchmark (synthetic and real) and its fetcher
+- ``data``: image I/O, the bundled corpus, dead-leaves images, the Levin benchmark (synthetic and real) and its
+  fetcher, real defocus pairs (``data.paired``)
 - ``stats``: paired bootstrap confidence intervals and verdicts; ``tables``: rounding and formatting of tables
 - ``plotting``: the figures shared by the notebooks
 - ``weights``: the shipped trained weights and their manifest
@@ -34,7 +36,8 @@ Running
 - ``profiles``: the smoke / quick / long / paper settings
 - ``reproduce``: running every notebook with papermill; ``cli``: ``python -m deblur_core``
 - ``tasks``: independent runs here or on a Dask cluster; ``ddp``: data-parallel training with torchrun
-- ``device``, ``storage``, ``progress``: device and precision, atomic saving, progress bars
+- ``device``, ``allocator``, ``storage``, ``progress``: device and precision, the C allocator kept for reuse, atomic
+  saving, progress bars
 """
 
 __version__ = "0.1.0"

@@ -5,17 +5,15 @@ The device is CUDA if present, then Apple's MPS, then the CPU. Reduced precision
 networks only where the hardware computes it natively: CUDA GPUs of compute
 capability 8.0 or later, and CPUs with AVX-512 BF16 or AMX (read from the CPU's
 flags; where they cannot be read, a one-time measured probe cached per machine).
-Everywhere else the CPU runs float32 with channels-last tensors.
-On Linux with glibc, choosing the CPU also makes the C allocator keep the memory that
-large tensors free (:func:`retain_freed_memory`), so that each training step reuses it
-instead of faulting in fresh pages from the kernel.
+Elsewhere the CPU runs float32, with channels-last tensors only where AVX-512 makes them
+faster (:func:`cpu_channels_last_is_fast`). Choosing the CPU also makes the C allocator
+keep the memory that large tensors free (:func:`deblur_core.allocator.retain_freed_memory`).
 ``benchmarks/selfdeblur_speed.py`` measures each choice against plain float32.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import platform
@@ -27,15 +25,16 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .allocator import retain_freed_memory
+
 DEVICE_ENV = "DEBLUR_DEVICE"
 PRECISION_ENV = "DEBLUR_PRECISION"
-ALLOCATOR_ENV = "DEBLUR_CPU_ALLOCATOR"
 
 
 def select_device(preferred: str | None = None) -> torch.device:
     """``preferred``, else ``$DEBLUR_DEVICE``, else CUDA, then MPS, then CPU.
 
-    Choosing the CPU also calls :func:`retain_freed_memory` (once per process).
+    Choosing the CPU also calls :func:`~deblur_core.allocator.retain_freed_memory` (once per process).
     """
     name = preferred or os.environ.get(DEVICE_ENV)
     if name:
@@ -52,67 +51,6 @@ def select_device(preferred: str | None = None) -> torch.device:
 
 
 # glibc's mallopt parameters (malloc.h)
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-# PyTorch has no caching allocator on the CPU: every activation is malloc'ed and freed each step
-MMAP_AND_TRIM_THRESHOLD = 1 << 30
-# the largest mmap threshold that glibc releases before 2.35 accept (half their 64 MiB heap size)
-_OLD_GLIBC_MMAP_LIMIT = 32 << 20
-_allocator_state: str | None = None
-
-
-def retain_freed_memory() -> str:
-    """Make glibc keep freed blocks of up to 1 GiB for reuse (once per process); return what it does now.
-
-    glibc serves every block above its mmap threshold (128 KiB to 32 MiB, adapting) with a
-    fresh ``mmap`` and returns it to the kernel on ``free``. A network's activations are that
-    big, so every step of a CPU training loop faults in, and zeroes, the same gigabyte again:
-    on a 2-core machine that took half of a SelfDeblur iteration
-    (``benchmarks/selfdeblur_speed.py`` and ``benchmarks/cpu_allocator.py`` measure it). Raising the
-    mmap and trim thresholds makes freed blocks stay in the heap for the next step, so the
-    process's memory no longer shrinks after a peak (and heap fragmentation can raise the peak a
-    little; +10 % was measured for SelfDeblur). Numerical results are unchanged. The setting is
-    process-wide: it also applies to any other code running in the same process.
-
-    Linux with glibc only (elsewhere a no-op); ``DEBLUR_CPU_ALLOCATOR=system`` keeps glibc's
-    behaviour. :func:`select_device` and :func:`select_precision` call it when they choose the CPU.
-    """
-    global _allocator_state
-    if _allocator_state is None:
-        _allocator_state = configure_allocator(platform.libc_ver()[0], None, os.environ)
-    return _allocator_state
-
-
-def configure_allocator(libc: str, mallopt, environ) -> str:
-    """The decision of :func:`retain_freed_memory` for C library ``libc`` (``platform.libc_ver()[0]``),
-    applied through ``mallopt`` (``None``: the process's own) under environment ``environ``.
-
-    Examples
-    --------
-    >>> calls = []
-    >>> configure_allocator("glibc", lambda *a: calls.append(a) or 1, environ={})
-    'glibc, freed blocks up to 1024 MiB retained'
-    >>> calls == [(-1, 1 << 30), (-3, 1 << 30)]
-    True
-    >>> configure_allocator("", None, environ={})
-    'system allocator (not glibc)'
-    """
-    choice = environ.get(ALLOCATOR_ENV, "retain")
-    if choice not in ("retain", "system"):
-        raise ValueError(f"${ALLOCATOR_ENV} must be 'retain' or 'system', got {choice!r}")
-    if choice == "system":
-        return f"system allocator (${ALLOCATOR_ENV}=system)"
-    if libc != "glibc":
-        return "system allocator (not glibc)"
-    mallopt = mallopt or ctypes.CDLL(None).mallopt
-    mallopt(_M_TRIM_THRESHOLD, MMAP_AND_TRIM_THRESHOLD)
-    threshold = MMAP_AND_TRIM_THRESHOLD
-    if not mallopt(_M_MMAP_THRESHOLD, threshold):
-        threshold = _OLD_GLIBC_MMAP_LIMIT
-        mallopt(_M_MMAP_THRESHOLD, threshold)
-    limited = "" if threshold == MMAP_AND_TRIM_THRESHOLD else " (this glibc's limit: little gain)"
-    return f"glibc, freed blocks up to {threshold >> 20} MiB retained{limited}"
-
-
 # oneDNN ISA levels (ONEDNN_MAX_CPU_ISA) that include native bf16 instructions
 _BF16_ISAS = (
     "AVX512_CORE_BF16",

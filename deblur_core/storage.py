@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .tables import formatted
+from .tables import markdown_table
 
 
 @contextlib.contextmanager
@@ -123,18 +123,9 @@ def save_figure(fig, stem, formats=None, dpi: int = FIGURE_DPI) -> list[Path]:
 
 
 def save_table(frame, stem) -> list[Path]:
-    """Save a pandas table as ``stem.csv`` (full precision) and ``stem.md`` (rounded for reading, see
-    :mod:`deblur_core.tables`)."""
+    """Save a pandas table as ``stem.csv`` (full precision) and ``stem.md`` (rounded for reading,
+    :func:`deblur_core.tables.markdown_table`)."""
     csv_path, md_path = Path(f"{stem}.csv"), Path(f"{stem}.md")
     write_text(csv_path, frame.to_csv(index=False))
     write_text(md_path, markdown_table(frame) + "\n")
     return [csv_path, md_path]
-
-
-def markdown_table(frame) -> str:
-    """A pipe table without the optional ``tabulate`` dependency, rounded by the companion's convention."""
-    text = formatted(frame)
-    header = "| " + " | ".join(str(c) for c in text.columns) + " |"
-    rule = "|" + "|".join("---" for _ in text.columns) + "|"
-    rows = ["| " + " | ".join(row) + " |" for row in text.itertuples(index=False)]
-    return "\n".join([header, rule, *rows])

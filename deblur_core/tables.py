@@ -114,6 +114,15 @@ def formatted(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def markdown_table(frame) -> str:
+    """A pipe table without the optional ``tabulate`` dependency, rounded by the companion's convention."""
+    text = formatted(frame)
+    header = "| " + " | ".join(str(c) for c in text.columns) + " |"
+    rule = "|" + "|".join("---" for _ in text.columns) + "|"
+    rows = ["| " + " | ".join(row) + " |" for row in text.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
 def interval_text(low: float, high: float, digits: int = 2) -> str:
     """A confidence interval as ``'[+0.10, +0.75]'``, or why there is none where its bounds are missing or
     infinite (the bootstrap of :mod:`deblur_core.stats` needs at least two units).

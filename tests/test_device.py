@@ -8,7 +8,8 @@ import sys
 import pytest
 import torch
 
-from deblur_core.device import ALLOCATOR_ENV, configure_allocator, select_device, select_precision
+from deblur_core.allocator import ALLOCATOR_ENV, configure_allocator
+from deblur_core.device import select_device, select_precision
 from deblur_core.models.skip import SkipNetwork
 
 
@@ -159,7 +160,8 @@ def test_allocator_falls_back_to_the_old_glibc_limit_and_respects_the_opt_out():
 
 _PAGE_FAULTS_OF_REUSE = """
 import json, resource, torch
-from deblur_core.device import retain_freed_memory, select_device
+from deblur_core.allocator import retain_freed_memory
+from deblur_core.device import select_device
 select_device("cpu")
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
