@@ -5,22 +5,19 @@ from skimage import data as skdata
 from skimage import io as skio
 from skimage.transform import resize
 
+from deblur_core.data.paired import load_dpdd, load_paired_folder
 from deblur_core.jdrl import data as jdata
-from deblur_core.jdrl.data import (
-    apply_similarity,
+from deblur_core.jdrl.data import make_pair, synthetic_pairs
+from deblur_core.physics.defocus import (
     defocus_blur,
     defocus_radius,
     disk_kernel,
     linear_to_srgb,
-    load_dpdd,
-    load_paired_folder,
-    make_pair,
-    misalign,
     motorcycle_depth,
     random_depth,
     srgb_to_linear,
-    synthetic_pairs,
 )
+from deblur_core.physics.misalignment import apply_similarity, misalign
 
 
 def warp(moving, flow):
