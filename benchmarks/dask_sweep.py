@@ -84,8 +84,8 @@ def main() -> None:
 
     settings = profile_settings("selfdeblur", "smoke", iterations=args.iterations)
     with tempfile.TemporaryDirectory() as data_cache:
-        benchmark = levin_like_benchmark(data_cache, scale=settings["scale"])
-    cases = [crop_case(case, settings["crop"]) for case in benchmark[:2]]
+        benchmark = levin_like_benchmark(data_cache, scale=settings.scale)
+    cases = [crop_case(case, settings.crop) for case in benchmark[:2]]
     variants = {name: VARIANTS[name] for name in ("SelfDeblur-J", "SelfDeblur-A")}
     seeds = (0, 1)
     runs = len(cases) * len(variants) * len(seeds)
@@ -108,7 +108,7 @@ def main() -> None:
             cluster.close()
         rows.append((mode, seconds, label_seconds))
     serial_sweep, serial_labels = rows[0][1], rows[0][2]
-    print(f"\n{runs} SelfDeblur runs ({args.iterations} it., {settings['crop']} px), {len(examples)} label images")
+    print(f"\n{runs} SelfDeblur runs ({args.iterations} it., {settings.crop} px), {len(examples)} label images")
     header = ("mode", "sweep s", "x serial", "bit-equal", "labels s", "x serial", "bit-equal")
     print(f"{header[0]:<20} " + " ".join(f"{h:>10}" for h in header[1:]))
     figures = {}

@@ -24,7 +24,7 @@ import torch
 
 from deblur_core.device import cpu_flags, cpu_model, select_precision
 from deblur_core.jdrl.evaluation import deblur_images, evaluate_outputs
-from deblur_core.jdrl.experiment import profile_config, synthetic_splits, training_scenes
+from deblur_core.jdrl.experiment import synthetic_splits, training_scenes
 from deblur_core.jdrl.training import VARIANTS, train_jdrl
 from deblur_core.profiles import profile_settings
 from deblur_core.stats import paired_comparison
@@ -64,10 +64,10 @@ def main() -> None:
         f"{torch.get_num_threads()} threads, {select_precision().name}"
     )
     print(
-        f"train: {len(scenes)} scenes ({len(settings['train_scenes'])} photographs, {args.dead_leaves} dead leaves) "
-        f"x {settings['pairs_per_scene']} pairs of {settings['size']} px; test: {len(test)} pairs of "
-        f"{', '.join(settings['test_scenes'])}; {settings['epochs']} epochs, UNet {settings['width']} wide, "
-        f"learning rate {settings['learning_rate']:g} halved every {settings['halve_every']} epochs"
+        f"train: {len(scenes)} scenes ({len(settings.train_scenes)} photographs, {args.dead_leaves} dead leaves) "
+        f"x {settings.pairs_per_scene} pairs of {settings.size} px; test: {len(test)} pairs of "
+        f"{', '.join(settings.test_scenes)}; {settings.epochs} epochs, UNet {settings.width} wide, "
+        f"learning rate {settings.learning_rate:g} halved every {settings.halve_every} epochs"
     )
 
     started = time.perf_counter()
@@ -75,7 +75,7 @@ def main() -> None:
         np.stack([p.blurry for p in train]),
         np.stack([p.sharp for p in train]),
         VARIANTS["final"],
-        profile_config(settings, 0),
+        settings.training_config(0),
         cache_dir=args.cache_dir,
         description="final",
     )
@@ -101,9 +101,9 @@ def main() -> None:
                 "train_scenes": len(scenes),
                 "dead_leaves": args.dead_leaves,
                 "train_pairs": len(train),
-                "epochs": settings["epochs"],
-                "learning_rate": settings["learning_rate"],
-                "halve_every": settings["halve_every"],
+                "epochs": settings.epochs,
+                "learning_rate": settings.learning_rate,
+                "halve_every": settings.halve_every,
                 "gain_db": round(gain.mean, 3),
                 "gain_ci_db": [round(v, 3) if np.isfinite(v) else None for v in (gain.low, gain.high)],
                 "training_seconds": round(seconds, 1),

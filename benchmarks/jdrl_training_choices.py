@@ -46,12 +46,12 @@ def main() -> None:
     settings = profile_settings("jdrl", args.profile)
     pairs = {
         split: synthetic_pairs(
-            settings[f"{split}_scenes"],
-            settings["pairs_per_scene" if split == "train" else "test_pairs"],
-            settings["size"],
-            seed=settings["seed"] + (split == "test"),
+            getattr(settings, f"{split}_scenes"),
+            settings.pairs_per_scene if split == "train" else settings.test_pairs,
+            settings.size,
+            seed=settings.seed + (split == "test"),
             cache_dir=CACHE,
-            max_radius=settings["max_radius"],
+            max_radius=settings.max_radius,
         )
         for split in ("train", "test")
     }
@@ -68,14 +68,14 @@ def main() -> None:
                 per_seed, seconds = [], 0.0
                 for seed in args.seeds:
                     config = JDRLConfig(
-                        width=settings["width"],
-                        reblur_width=settings["reblur_width"],
+                        width=settings.width,
+                        reblur_width=settings.reblur_width,
                         epochs=epochs,
-                        warmup_epochs=settings["warmup_epochs"],
-                        learning_rate=args.learning_rate or settings["learning_rate"],
-                        halve_every=settings["halve_every"],
-                        crop=settings["crop"],
-                        batch_size=settings["batch_size"],
+                        warmup_epochs=settings.warmup_epochs,
+                        learning_rate=args.learning_rate or settings.learning_rate,
+                        halve_every=settings.halve_every,
+                        crop=settings.crop,
+                        batch_size=settings.batch_size,
                         seed=seed,
                         output=output,
                     )
@@ -108,9 +108,7 @@ def main() -> None:
                 rows.append(row)
                 print(row, flush=True)
     table = pd.DataFrame(rows)
-    print(
-        f"\nlearning rate {args.learning_rate or settings['learning_rate']:g}, {args.profile} profile's other settings"
-    )
+    print(f"\nlearning rate {args.learning_rate or settings.learning_rate:g}, {args.profile} profile's other settings")
     print(f"CPU: {cpu_model()}; {args.profile} data: {len(train_blurry)} training pairs, {len(test_blurry)} test pairs")
     print(
         f"blurry input: {input_scores['PSNR (deformed GT)'].mean():.2f} dB (deformed GT), "

@@ -31,7 +31,7 @@ from deblur_core.selfdeblur import SelfDeblurConfig, run_selfdeblur_on_case
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = profile_settings("selfdeblur", "quick")
-SHORT = int(round(0.4 * QUICK["iterations"]))
+SHORT = int(round(0.4 * QUICK.iterations))
 VARIANTS = {  # name: (image source, SelfDeblurConfig overrides)
     "quick default, seed 0": ("half scale", dict(seed=0)),
     "quick default, seed 1": ("half scale", dict(seed=1)),
@@ -44,31 +44,31 @@ VARIANTS = {  # name: (image source, SelfDeblurConfig overrides)
 
 
 def quick_case(source: str):
-    ((image_id, kernel_id),) = QUICK["cases"]
+    ((image_id, kernel_id),) = QUICK.cases
     if source == "half scale":
-        cases = levin_like_benchmark(ROOT / "data" / "cache", scale=QUICK["scale"])
+        cases = levin_like_benchmark(ROOT / "data" / "cache", scale=QUICK.scale)
         size = None
     else:
         cases = levin_like_benchmark(ROOT / "data" / "cache", scale=1.0)
-        size = levin_like_sizes(QUICK["scale"])[0]
+        size = levin_like_sizes(QUICK.scale)[0]
     case = next(c for c in cases if (c.image_id, c.kernel_id) == (image_id, kernel_id))
     return crop_case(case, size)
 
 
 def main() -> None:
     figures, blurry_scores = {}, {}
-    print(f"SelfDeblur-J, quick defaults: G_x {QUICK['channels']} ch, {QUICK['iterations']} iterations, G_k lr 1e-4")
+    print(f"SelfDeblur-J, quick defaults: G_x {QUICK.channels} ch, {QUICK.iterations} iterations, G_k lr 1e-4")
     print(f"{'variant':<44} {'image':<11} {'blurry':>7} {'PSNR':>7} {'k sim.':>7} {'s / it.':>8}")
     for name, (source, overrides) in VARIANTS.items():
         case = quick_case(source)
         _, reference_sse = known_kernel_reference(case.blurry, case.sharp, case.kernel)
         blurry_psnr = score(case.blurry, case.sharp, reference_sse).psnr
         blurry_scores[source] = round(blurry_psnr, 3)
-        settings = {"iterations": QUICK["iterations"], "channels": QUICK["channels"], **overrides}
+        settings = {"iterations": QUICK.iterations, "channels": QUICK.channels, **overrides}
         config = SelfDeblurConfig(
             kernel_size=(case.estimation_size,) * 2,
-            snapshot_count=QUICK["snapshot_count"],
-            eval_every=QUICK["eval_every"],
+            snapshot_count=QUICK.snapshot_count,
+            eval_every=QUICK.eval_every,
             **settings,
         )
         result = run_selfdeblur_on_case(
@@ -91,7 +91,7 @@ def main() -> None:
         print(f"{name:<44} {source:<11} {blurry_psnr:>7.2f} {psnr:>7.2f} {similarity:>7.3f} {per_iteration:>8.3f}")
     print(
         json.dumps(
-            {"case": "im{}_kernel{}".format(*QUICK["cases"][0]), "blurry_psnr_db": blurry_scores, "variants": figures}
+            {"case": "im{}_kernel{}".format(*QUICK.cases[0]), "blurry_psnr_db": blurry_scores, "variants": figures}
         )
     )
 

@@ -84,7 +84,7 @@ def _executor(workers: int) -> concurrent.futures.ProcessPoolExecutor:
 
 
 def _tasks(cases, settings, variants) -> list[tuple]:
-    plan = sweep_plan(cases, settings, seeds=settings["seeds"], variants=variants)
+    plan = sweep_plan(cases, settings, seeds=settings.seeds, variants=variants)
     return [(case, config, f"{method} {case.name}") for method, case, _, config in plan]
 
 
@@ -97,7 +97,7 @@ def fitted_iterations(seconds_per_iteration: float, runs: int, workers: int, sec
 
 def calibrate(cases, settings, variants, workers: int, cache_dir: str) -> float:
     """Seconds per iteration of the slowest of ``workers`` runs going at once (the budget's first runs)."""
-    short = {**settings, "iterations": CALIBRATION_ITERATIONS[1], "eval_every": CALIBRATION_ITERATIONS[1]}
+    short = dataclasses.replace(settings, iterations=CALIBRATION_ITERATIONS[1], eval_every=CALIBRATION_ITERATIONS[1])
     tasks = _tasks(cases, short, variants)[:workers]
     tasks = [(case, dataclasses.replace(config, snapshot_count=1), name) for case, config, name in tasks]
     with _executor(workers) as pool:
@@ -132,30 +132,29 @@ def main() -> None:
 
     paper, long = profile_settings("selfdeblur", "paper"), profile_settings("selfdeblur", "long")
     overrides = {k: v for k, v in (("iterations", args.iterations), ("channels", args.channels)) if v is not None}
-    settings = {**paper, **overrides, "seeds": (0,)}
-    scale = paper["scale"] if args.scale is None else args.scale
+    settings = dataclasses.replace(paper, **overrides, seeds=(0,))
+    scale = paper.scale if args.scale is None else args.scale
     variants = {name: VARIANTS[name] for name in ("SelfDeblur-J", "SelfDeblur-A")}
     cases, source = load_benchmark("levin", scale=scale, folder=args.folder)
-    chosen = set(map(tuple, long["cases"]))
+    chosen = set(map(tuple, long.cases))
     cases = [case for case in cases if (case.image_id, case.kernel_id) in chosen][: args.cases]
     precision = select_precision()
     device = torch.cuda.get_device_name() if precision.device.type == "cuda" else cpu_model()
     print(f"device: {device} ({precision.name}); CPU: {cpu_model()}, {os.cpu_count()} cores; torch {torch.__version__}")
-    print(f"data: {source}, {len(cases)} cases (long's); G_x {settings['channels']} channels; {args.workers} workers")
+    print(f"data: {source}, {len(cases)} cases (long's); G_x {settings.channels} channels; {args.workers} workers")
 
-    requested = settings["iterations"]
+    requested = settings.iterations
     if args.minutes is not None:
         per_iteration = calibrate(cases, settings, variants, args.workers, args.cache_dir)
         seconds_left = args.minutes * 60 - (time.perf_counter() - started) - RESERVE_SECONDS
         runs = len(cases) * len(variants)
-        settings["iterations"] = fitted_iterations(
-            per_iteration, runs, args.workers, seconds_left, requested, settings["eval_every"]
-        )
+        fitted = fitted_iterations(per_iteration, runs, args.workers, seconds_left, requested, settings.eval_every)
+        settings = dataclasses.replace(settings, iterations=fitted)
         print(
             f"calibration: {per_iteration * 1000:.1f} ms per iteration with {args.workers} runs at once; "
-            f"{settings['iterations']} of {requested} iterations fit {args.minutes:g} minutes"
+            f"{settings.iterations} of {requested} iterations fit {args.minutes:g} minutes"
         )
-        if settings["iterations"] < settings["eval_every"]:
+        if settings.iterations < settings.eval_every:
             raise SystemExit("error: not even one logged interval fits; give more --minutes or --workers")
 
     tasks = _tasks(cases, settings, variants)
@@ -164,19 +163,19 @@ def main() -> None:
         run_seconds = list(pool.map(_run, tasks, [args.cache_dir] * len(tasks)))
     runs_wall = time.perf_counter() - runs_started
     print(
-        f"{len(tasks)} runs of {settings['iterations']} iterations in {runs_wall:.0f} s wall "
+        f"{len(tasks)} runs of {settings.iterations} iterations in {runs_wall:.0f} s wall "
         f"(each {np.mean(run_seconds):.0f} s on average)"
     )
 
     sweep = run_sweep(cases, settings, seeds=(0,), cache_dir=args.cache_dir, variants=variants, progress=False)
     data_label = f"{source}, {len(cases)} cases x 1 seed"
     columns = {
-        "iterations": settings["iterations"],
-        "channels": settings["channels"],
+        "iterations": settings.iterations,
+        "channels": settings.channels,
         "data": data_label,
         "device": device,
     }
-    means = table3(sweep.scores, settings["iterations"])
+    means = table3(sweep.scores, settings.iterations)
     claimed = [("SelfDeblur-J", "SelfDeblur-A"), ("SelfDeblur-J", CLASSICAL)]
     claims = claims_table(sweep.scores, claims=claimed, metrics=("PSNR", "SSIM"), **columns)
     claims.insert(
@@ -194,7 +193,7 @@ def main() -> None:
     storage.save_table(sweep.scores.drop(columns=["cached"]).assign(**columns), out / "all_scores")
     fig, axes = plt.subplots(1, 1, figsize=(4.6, 3.6), squeeze=False)
     plotting.plot_budget_curve(axes[0], curve, {c: paper_difference(c, "PSNR") for c in curve["claim"].unique()})
-    fig.suptitle(f"J − A PSNR against iterations, {settings['channels']} ch, {source}", fontsize=9)
+    fig.suptitle(f"J − A PSNR against iterations, {settings.channels} ch, {source}", fontsize=9)
     fig.tight_layout()
     storage.save_figure(fig, out / "budget_curve", formats=("png",))
 
@@ -211,8 +210,8 @@ def main() -> None:
     )
     summary = {
         "device": device,
-        "iterations": settings["iterations"],
-        "channels": settings["channels"],
+        "iterations": settings.iterations,
+        "channels": settings.channels,
         "scale": scale,
         "cases": len(cases),
         "workers": args.workers,

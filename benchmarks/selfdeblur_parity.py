@@ -59,21 +59,21 @@ def runs_for(variant: dict) -> list[int]:
 
 
 def main() -> None:
-    cases = levin_like_benchmark(ROOT / "data" / "cache", scale=LONG["scale"])
-    cases = [c for c in cases if (c.image_id, c.kernel_id) in set(map(tuple, LONG["cases"]))]
+    cases = levin_like_benchmark(ROOT / "data" / "cache", scale=LONG.scale)
+    cases = [c for c in cases if (c.image_id, c.kernel_id) in set(map(tuple, LONG.cases))]
     print(f"CPU: {cpu_model()}")
-    print(f"{len(cases)} cases x seeds {LONG['seeds']}, G_x {LONG['channels']} channels, scale {LONG['scale']}")
+    print(f"{len(cases)} cases x seeds {LONG.seeds}, G_x {LONG.channels} channels, scale {LONG.scale}")
     rows = []
     for name, overrides in VARIANTS.items():
         for case in cases:
-            for seed in LONG["seeds"]:
+            for seed in LONG.seeds:
                 for iterations in runs_for(overrides):
                     config = SelfDeblurConfig(
                         kernel_size=(case.estimation_size,) * 2,
                         iterations=iterations,
-                        channels=LONG["channels"],
+                        channels=LONG.channels,
                         seed=seed,
-                        snapshot_count=LONG["snapshot_count"],
+                        snapshot_count=LONG.snapshot_count,
                         eval_every=50,
                         **overrides,
                     )

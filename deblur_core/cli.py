@@ -57,13 +57,13 @@ def command_selfdeblur(args) -> str:
             f"use at most {largest - (largest % 2 == 0)} (half the shorter side)"
         )
     settings = profile_settings("selfdeblur", args.profile)
-    iterations = args.iterations or settings["iterations"]
+    iterations = args.iterations or settings.iterations
     config = SelfDeblurConfig(
         kernel_size=(size, size),
         iterations=iterations,
         mode=args.mode,
         seed=args.seed,
-        channels=settings["channels"],
+        channels=settings.channels,
         precision=args.precision,
         **RECIPES[args.recipe],
     )
@@ -252,7 +252,7 @@ def command_train_region_classifier(args) -> str | None:
 
 
 def command_train_jdrl(args) -> str | None:
-    from .jdrl.experiment import profile_config, synthetic_splits
+    from .jdrl.experiment import synthetic_splits
     from .jdrl.training import VARIANTS, train_jdrl
     from .models.unet import save_unet
 
@@ -276,7 +276,7 @@ def command_train_jdrl(args) -> str | None:
             blurry,
             sharp,
             VARIANTS[args.variant],
-            profile_config(settings, args.seed),
+            settings.training_config(args.seed),
             cache_dir=args.cache_dir,
             description=f"{args.variant}, seed {args.seed}",
         ),
@@ -326,7 +326,7 @@ def command_levin_selectors(args) -> str:
     with np.load(gabor_path) as state:
         gabor = GaborSelector.from_state_dict(dict(state))
     selectors = paper_selectors(load_classifier(classifier), gabor, seed=0)
-    out = Path(args.out) if args.out else Path("figures") / settings["profile"] / "01_region_selection"
+    out = Path(args.out) if args.out else Path("figures") / settings.profile / "01_region_selection"
     images = [int(i) for i in args.images.split(",")] if args.images else None
     real = score_selectors_on_levin(
         selectors,
@@ -335,7 +335,7 @@ def command_levin_selectors(args) -> str:
         images=images,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
     )
-    fig, lines = report_real_levin(real, out, f"[{settings['profile']}]")
+    fig, lines = report_real_levin(real, out, f"[{settings.profile}]")
     plt.close(fig)
     lines.insert(0, f"using {classifier_source}; {real.source}, {real.evaluation['example'].nunique()} images")
     return "\n".join(lines + [f"tables and figure -> {out}"])
@@ -416,18 +416,16 @@ def build_parser() -> argparse.ArgumentParser:
     region_defaults = profile_settings("regions", DEFAULT_PROFILE)
     tc.add_argument("data", help="labelled windows (.npz from save_training_set; notebook 01 writes one to runs/)")
     tc.add_argument("--out", required=True, help="checkpoint to write (rank 0 only)")
-    tc.add_argument("--epochs", type=int, default=region_defaults["epochs"])
-    tc.add_argument(
-        "--width", type=int, default=region_defaults["width"], help="base width (the paper's ResNet-34: 64)"
-    )
+    tc.add_argument("--epochs", type=int, default=region_defaults.epochs)
+    tc.add_argument("--width", type=int, default=region_defaults.width, help="base width (the paper's ResNet-34: 64)")
     tc.add_argument(
         "--blocks",
-        default=",".join(map(str, region_defaults["blocks"])),
+        default=",".join(map(str, region_defaults.blocks)),
         help="BasicBlocks per stage (ResNet-34: 3,4,6,3)",
     )
     tc.add_argument("--input-size", type=int, default=None, help="default: the windows' own size")
-    tc.add_argument("--batch-size", type=int, default=region_defaults["batch_size"], help="over all processes together")
-    tc.add_argument("--learning-rate", type=float, default=region_defaults["learning_rate"])
+    tc.add_argument("--batch-size", type=int, default=region_defaults.batch_size, help="over all processes together")
+    tc.add_argument("--learning-rate", type=float, default=region_defaults.learning_rate)
     tc.add_argument("--seed", type=int, default=0)
     tc.add_argument("--cache-dir", default=None, help="resumable checkpoints (default: none)")
     tc.set_defaults(handler=command_train_region_classifier)

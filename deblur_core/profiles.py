@@ -9,10 +9,12 @@
 ``paper``  the paper's own settings, for a GPU.
 =========  ==================================================================
 
-A notebook's ``parameters`` cell names a profile (or ``None``: then
-``$DEBLUR_PROFILE``, else ``quick``) and may override single settings::
+Each paper's settings are a frozen dataclass (:data:`SETTINGS_TYPES`) that builds that paper's run configurations.
+A notebook's ``parameters`` cell names a profile (or ``None``: then ``$DEBLUR_PROFILE``, else ``quick``) and may
+override single settings::
 
     settings = profile_settings("selfdeblur", PROFILE, iterations=800)
+    settings.iterations, settings.run_config(kernel_size=13, seed=0, loss="paper", variant={})
 
 The ``quick`` SelfDeblur budget was sized from measured speed and convergence
 (``benchmarks/selfdeblur_speed.py`` and ``benchmarks/selfdeblur_choices.py``):
@@ -22,6 +24,7 @@ see the notebook's "What quick leaves out" section.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 
 PROFILES = ("smoke", "quick", "long", "paper")
 PROFILE_ENV = "DEBLUR_PROFILE"
@@ -315,6 +318,138 @@ _SETTINGS = {
 }
 
 
+@dataclass(frozen=True)
+class SelfDeblurSettings:
+    """One profile of notebook 03 (SelfDeblur, Tables 1-3): data, budget and runs.
+
+    ``data`` is ``"levin"`` (the real benchmark, fetched) or ``"levin-like"`` (the offline stand-in) at ``scale``;
+    ``crop`` a centre crop side or ``None``; ``cases`` ``(image, kernel)`` pairs or ``"all"``; ``seed_study``
+    ``{"cases": n, "seeds": (...)}`` or ``None``; ``oversize_factor`` the over-estimated kernel size's factor or
+    ``None``.
+    """
+
+    profile: str
+    data: str
+    variants: tuple[str, ...]
+    iterations: int
+    channels: int
+    scale: float
+    crop: int | None
+    cases: tuple[tuple[int, int], ...] | str
+    seeds: tuple[int, ...]
+    seed_study: dict | None
+    oversize_factor: float | None
+    snapshot_count: int
+    eval_every: int
+
+    def run_config(self, kernel_size: int, seed: int, loss: str, variant: dict):
+        """The :class:`~deblur_core.selfdeblur.optimisation.SelfDeblurConfig` of one run: a variant (an entry of
+        :data:`deblur_core.selfdeblur.experiment.VARIANTS`) with a ``kernel_size`` kernel under this profile."""
+        from .selfdeblur.optimisation import SelfDeblurConfig
+
+        return SelfDeblurConfig(
+            kernel_size=(kernel_size, kernel_size),
+            iterations=self.iterations,
+            channels=self.channels,
+            seed=seed,
+            loss=loss,
+            snapshot_count=self.snapshot_count,
+            eval_every=self.eval_every,
+            **variant,
+        )
+
+
+@dataclass(frozen=True)
+class RegionSettings:
+    """One profile of notebook 01 (region selection): images, windows, kernels, labels and the classifier."""
+
+    profile: str
+    image_size: int
+    window_size: int
+    stride: int
+    kernel_sizes: tuple[int, int]
+    kernel_count: int
+    test_kernel_count: int
+    noise: float
+    seed: int
+    kernel_model: str
+    train_images: tuple[str, ...]
+    val_images: tuple[str, ...]
+    test_images: tuple[str, ...]
+    dead_leaves: int
+    iterations_per_scale: int
+    similarity_threshold: float
+    input_size: int
+    width: int
+    blocks: tuple[int, ...]
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    compare_labellings: bool
+    scene_folds: int | None
+    real_levin: bool
+
+    def classifier_config(self, seed: int):
+        """The :class:`~deblur_core.regions.training.ClassifierTrainingConfig` of this profile's classifier."""
+        from .regions.training import ClassifierTrainingConfig
+
+        return ClassifierTrainingConfig(
+            input_size=self.input_size,
+            width=self.width,
+            blocks=tuple(self.blocks),
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            seed=seed,
+        )
+
+
+@dataclass(frozen=True)
+class JDRLSettings:
+    """One profile of notebook 02 (JDRL, Table 4): pairs, scenes and training."""
+
+    profile: str
+    size: int
+    crop: int
+    train_scenes: tuple[str, ...]
+    dead_leaves: int
+    random_view: bool
+    test_scenes: tuple[str, ...]
+    pairs_per_scene: int
+    test_pairs: int
+    max_radius: float
+    epochs: int
+    warmup_epochs: int
+    learning_rate: float
+    halve_every: int
+    width: int
+    reblur_width: int
+    batch_size: int
+    output: str
+    seed: int
+    seeds: tuple[int, ...]
+
+    def training_config(self, seed: int):
+        """The :class:`~deblur_core.jdrl.training.JDRLConfig` of this profile's runs under ``seed``."""
+        from .jdrl.training import JDRLConfig
+
+        return JDRLConfig(
+            width=self.width,
+            reblur_width=self.reblur_width,
+            epochs=self.epochs,
+            warmup_epochs=self.warmup_epochs,
+            learning_rate=self.learning_rate,
+            halve_every=self.halve_every,
+            crop=self.crop,
+            batch_size=self.batch_size,
+            output=self.output,
+            seed=seed,
+        )
+
+
+SETTINGS_TYPES = {"selfdeblur": SelfDeblurSettings, "regions": RegionSettings, "jdrl": JDRLSettings}
+
+
 def sections_with(profile: str) -> list[str]:
     """The sections (notebooks) that define ``profile``."""
     return [section for section, by_profile in _SETTINGS.items() if profile in by_profile]
@@ -331,15 +466,17 @@ def resolve_profile(profile: str | None = None) -> str:
     return name
 
 
-def profile_settings(section: str, profile: str | None = None, **overrides) -> dict:
-    """Settings of ``section`` under a profile, with single settings overridden.
+def profile_settings(section: str, profile: str | None = None, **overrides):
+    """The typed settings of ``section`` (:data:`SETTINGS_TYPES`) under a profile, with single settings overridden.
 
-    The returned dict also holds ``'profile'``, the resolved profile name.
+    An override of ``None`` leaves the profile's value, so that a notebook parameter left at ``None`` means "the
+    profile's"; to set a field to ``None`` (no crop, no cross-validation), use :func:`dataclasses.replace` on the
+    result.
 
     Examples
     --------
     >>> s = profile_settings("selfdeblur", "paper", iterations=100)
-    >>> s["profile"], s["iterations"], s["channels"]
+    >>> s.profile, s.iterations, s.channels
     ('paper', 100, 128)
     """
     if section not in _SETTINGS:
@@ -350,12 +487,14 @@ def profile_settings(section: str, profile: str | None = None, **overrides) -> d
             f"profile {name!r} is not defined for {section} yet; use one of "
             f"{', '.join(p for p in PROFILES if p in _SETTINGS[section])}"
         )
-    settings = dict(_SETTINGS[section][name])
-    unknown = set(overrides) - set(settings)
+    kind = SETTINGS_TYPES[section]
+    known = {f.name for f in fields(kind)} - {"profile"}
+    unknown = set(overrides) - known
     if unknown:
         raise ValueError(
-            f"unknown setting(s) {', '.join(sorted(unknown))} for {section}; known: {', '.join(sorted(settings))}"
+            f"unknown setting(s) {', '.join(sorted(unknown))} for {section}; known: {', '.join(sorted(known))}"
         )
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    settings["profile"] = name
-    return settings
+    values = {**_SETTINGS[section][name], **{k: v for k, v in overrides.items() if v is not None}}
+    if isinstance(values.get("cases"), list):
+        values["cases"] = tuple(tuple(case) for case in values["cases"])
+    return kind(profile=name, **values)

@@ -283,5 +283,7 @@ def test_train_region_classifier_defaults_are_the_default_profiles():
     args = build_parser().parse_args(["train-region-classifier", "windows.npz", "--out", "c.pt"])
     quick = profile_settings("regions", DEFAULT_PROFILE)
     handed_on = {"epochs": "epochs", "width": "width", "batch_size": "batch_size", "learning_rate": "learning_rate"}
-    assert {field: getattr(args, arg) for arg, field in handed_on.items()} == {f: quick[f] for f in handed_on.values()}
-    assert args.blocks == ",".join(map(str, quick["blocks"]))
+    assert {field: getattr(args, arg) for arg, field in handed_on.items()} == {
+        f: getattr(quick, f) for f in handed_on.values()
+    }
+    assert args.blocks == ",".join(map(str, quick.blocks))

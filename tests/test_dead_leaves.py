@@ -89,7 +89,7 @@ def test_region_training_images_add_grey_dead_leaves_that_only_train():
     assert training_images(settings)[-2:] == ["dead-leaves-0", "dead-leaves-1"]
     split = split_examples(settings)
     synthetic = [e for e in split["train"] if e.image_name.startswith("dead-leaves-")]
-    assert len(synthetic) == 2 * settings["kernel_count"]
+    assert len(synthetic) == 2 * settings.kernel_count
     assert all(e.category == "synthetic" and e.sharp.shape == (41, 41) for e in synthetic)
     # the sharp picture is the dead-leaves scene itself (made at the size needed, no resampling)
     margin = max(e.kernel.shape[0] for e in synthetic) // 2

@@ -8,7 +8,6 @@ from deblur_core.jdrl.experiment import (
     FINAL,
     INPUT,
     ablation_comparisons,
-    profile_config,
     synthetic_splits,
 )
 from deblur_core.profiles import profile_settings
@@ -59,14 +58,14 @@ def test_claims_need_shared_images_and_seeds():
 
 def test_profiles_give_configs_and_disjoint_splits():
     settings = profile_settings("jdrl", "smoke")
-    assert profile_config(settings, seed=3).seed == 3
+    assert settings.training_config(seed=3).seed == 3
     train, test = synthetic_splits(settings)
-    assert len(train) == len(settings["train_scenes"]) * settings["pairs_per_scene"]
+    assert len(train) == len(settings.train_scenes) * settings.pairs_per_scene
     assert not {p.name for p in train} & {p.name for p in test}
     long = profile_settings("jdrl", "long")
-    assert long["output"] == "residual" and long["dead_leaves"] > 0 and long["random_view"]
-    assert len(set(long["test_scenes"])) >= 6 and not set(long["test_scenes"]) & set(long["train_scenes"])
-    assert profile_settings("jdrl", "paper")["output"] == "sigmoid"  # the paper's head
+    assert long.output == "residual" and long.dead_leaves > 0 and long.random_view
+    assert len(set(long.test_scenes)) >= 6 and not set(long.test_scenes) & set(long.train_scenes)
+    assert profile_settings("jdrl", "paper").output == "sigmoid"  # the paper's head
 
 
 def test_claims_resample_scenes_not_the_pairs_of_one_scene():
@@ -88,5 +87,5 @@ def test_dead_leaves_scenes_join_the_training_pairs():
     settings = profile_settings("jdrl", "smoke", dead_leaves=2)
     train, test = synthetic_splits(settings)
     scenes = {scene_of(p.name) for p in train}
-    assert scenes == set(settings["train_scenes"]) | {"dead-leaves-0", "dead-leaves-1"}
+    assert scenes == set(settings.train_scenes) | {"dead-leaves-0", "dead-leaves-1"}
     assert not scenes & {scene_of(p.name) for p in test}

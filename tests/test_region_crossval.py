@@ -1,5 +1,7 @@
 """Cross-validation of the region selectors over held-out scenes (regions.crossval)."""
 
+from dataclasses import replace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -53,8 +55,8 @@ def test_pooled_banks_keep_the_splits_own_examples():
     settings = profile_settings("regions", "smoke", image_size=41)
     split = split_examples(settings)
     train_bank, test_bank = pooled_banks(settings)
-    pooled = set(settings["train_images"]) | set(settings["test_images"])
-    synthetic = set(scene_names(settings["dead_leaves"]))
+    pooled = set(settings.train_images) | set(settings.test_images)
+    synthetic = set(scene_names(settings.dead_leaves))
     assert synthetic, "the smoke profile should exercise dead-leaves training scenes"
     # dead-leaves scenes train every fold and are never a test scene
     assert {e.image_name for e in train_bank} == pooled | synthetic
@@ -63,13 +65,13 @@ def test_pooled_banks_keep_the_splits_own_examples():
         # same kernels and the same noise as the split's examples, so their cached labels and scores carry over
         assert all(np.array_equal(a.blurry, b.blurry) for a, b in zip(bank, own))
         assert [e.name for e in bank[: len(own)]] == [e.name for e in own]
-    assert len(test_bank) == settings["test_kernel_count"] * len(pooled)
+    assert len(test_bank) == settings.test_kernel_count * len(pooled)
     with pytest.raises(ValueError, match="appear in more than one split"):
-        pooled_banks({**settings, "val_images": settings["test_images"]})
+        pooled_banks(replace(settings, val_images=settings.test_images))
     with pytest.raises(ValueError, match="val_images has 1 image"):
-        pooled_banks({**settings, "val_images": ("coins",)})
+        pooled_banks(replace(settings, val_images=("coins",)))
     with pytest.raises(ValueError, match="dead-leaves-0: synthetic scenes may only train"):
-        pooled_banks({**settings, "test_images": ("camera", "dead-leaves-0")})
+        pooled_banks(replace(settings, test_images=("camera", "dead-leaves-0")))
 
 
 @pytest.fixture(scope="module")
@@ -89,18 +91,18 @@ def smoke_cross_validation(tmp_path_factory):
 
 def test_every_scene_is_tested_once_and_never_trained_on(smoke_cross_validation):
     settings, _, _, result = smoke_cross_validation
-    pooled = list(settings["train_images"]) + list(settings["test_images"])
+    pooled = list(settings.train_images) + list(settings.test_images)
     evaluation, folds = result.evaluation, result.folds
     assert sorted(evaluation["image"].unique()) == sorted(pooled)
     per_fold = evaluation.groupby("fold")["image"].agg(lambda names: ", ".join(dict.fromkeys(names)))
-    windows_per_image = settings["kernel_count"] * 9  # a 61 px image has 3 x 3 windows of 31 px every 15 px
+    windows_per_image = settings.kernel_count * 9  # a 61 px image has 3 x 3 windows of 31 px every 15 px
     for row in folds.to_dict("records"):
         held_out, trained_on = set(row["held-out images"].split(", ")), set(row["training images"].split(", "))
         assert set(per_fold[row["fold"]].split(", ")) == held_out
-        synthetic = set(scene_names(settings["dead_leaves"]))
+        synthetic = set(scene_names(settings.dead_leaves))
         assert not held_out & trained_on and held_out | trained_on == set(pooled) | synthetic
         assert row["training windows"] == len(trained_on) * windows_per_image
-    tested = settings["test_kernel_count"] * len(pooled)
+    tested = settings.test_kernel_count * len(pooled)
     assert evaluation["example"].nunique() == tested == folds["test examples"].sum()
     # each example's upper bound is no worse than any selector's pick on it
     ratios = evaluation.pivot_table(index="example", columns="selector", values="error ratio")
@@ -112,7 +114,7 @@ def test_split_test_images_keep_their_examples(smoke_cross_validation):
     split_test = split_examples(settings)["test"]
     name = split_test[0].image_name
     rows = result.evaluation[(result.evaluation["image"] == name) & (result.evaluation["selector"] == UPPER_BOUND)]
-    assert len(rows) == settings["test_kernel_count"]
+    assert len(rows) == settings.test_kernel_count
     # the split's test examples are the cross-validation's: same kernels, same noise, so cached scores carry over
     assert sorted(rows["kernel size"]) == sorted(e.kernel.shape[0] for e in split_test if e.image_name == name)
 
@@ -139,7 +141,7 @@ def test_a_second_run_trains_nothing(smoke_cross_validation):
 
 def test_cross_validation_needs_a_fold_count():
     settings = profile_settings("regions", "quick")
-    assert settings["scene_folds"] is None
+    assert settings.scene_folds is None
     with pytest.raises(ValueError, match="has no scene_folds"):
         cross_validate_selectors(settings, ClassifierTrainingConfig(input_size=31, width=4, blocks=(1, 1, 1, 1)))
 

@@ -1,5 +1,7 @@
 """Data, labels and evaluation of the region-selection pipeline (small odd-sized images)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,7 +62,7 @@ def test_examples_are_deterministic_and_split_by_image():
     names = {split: {e.image_name for e in examples} for split, examples in splits.items()}
     assert not (names["train"] & names["test"]) and not (names["train"] & names["val"])
     with pytest.raises(ValueError, match="more than one split"):
-        split_examples(profile_settings("regions", "smoke") | {"test_images": ("text",)})
+        split_examples(replace(profile_settings("regions", "smoke"), test_images=("text",)))
 
 
 def test_kernel_bank_sizes_and_errors():

@@ -85,11 +85,11 @@ def test_seed_study_adds_only_the_reference_runs_the_main_design_lacks():
 
 def test_long_tests_tables_1_and_3_on_at_least_six_independent_real_cases():
     long = profile_settings("selfdeblur", "long")
-    assert len(set(map(tuple, long["cases"]))) >= 6
-    assert long["data"] == "levin" and {"SelfDeblur-J", "SelfDeblur-A"} <= set(long["variants"])
-    assert len({kernel for _, kernel in long["cases"]}) == 8  # every recorded kernel once
+    assert len(set(map(tuple, long.cases))) >= 6
+    assert long.data == "levin" and {"SelfDeblur-J", "SelfDeblur-A"} <= set(long.variants)
+    assert len({kernel for _, kernel in long.cases}) == 8  # every recorded kernel once
     for profile in ("paper", "quick", "smoke"):
-        assert set(profile_settings("selfdeblur", profile)["variants"]) == set(VARIANTS)
+        assert set(profile_settings("selfdeblur", profile).variants) == set(VARIANTS)
 
 
 def _scores(j_minus_a: list[float]):

@@ -1,3 +1,4 @@
+import dataclasses
 import os
 
 import numpy as np
@@ -51,6 +52,35 @@ def test_profiles(monkeypatch):
     with pytest.raises(ValueError, match="unknown setting"):
         profile_settings("selfdeblur", "smoke", iteration=3)
     paper = profile_settings("selfdeblur", "paper")
-    assert paper["iterations"] == 5000 and paper["channels"] == 128 and paper["cases"] == "all"
+    assert paper.iterations == 5000 and paper.channels == 128 and paper.cases == "all"
     for name in PROFILES:
-        assert profile_settings("selfdeblur", name)["profile"] == name
+        assert profile_settings("selfdeblur", name).profile == name
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_field_a_profile_hands_on_reaches_the_config(profile):
+    regions = profile_settings("regions", profile)
+    classifier = regions.classifier_config(seed=5)
+    for field in ("input_size", "width", "blocks", "epochs", "batch_size", "learning_rate"):
+        assert getattr(classifier, field) == getattr(regions, field), field
+    assert classifier.seed == 5
+
+    jdrl = profile_settings("jdrl", profile)
+    training = jdrl.training_config(seed=3)
+    for field in ("width", "reblur_width", "epochs", "warmup_epochs", "learning_rate", "halve_every", "crop"):
+        assert getattr(training, field) == getattr(jdrl, field), field
+    assert (training.batch_size, training.output, training.seed) == (jdrl.batch_size, jdrl.output, 3)
+
+    selfdeblur = profile_settings("selfdeblur", profile)
+    run = selfdeblur.run_config(kernel_size=13, seed=2, loss="paper", variant={"mode": "alternating"})
+    for field in ("iterations", "channels", "snapshot_count", "eval_every"):
+        assert getattr(run, field) == getattr(selfdeblur, field), field
+    assert (run.kernel_size, run.seed, run.loss, run.mode) == ((13, 13), 2, "paper", "alternating")
+
+
+def test_settings_are_frozen_and_overridden_by_replace():
+    settings = profile_settings("selfdeblur", "smoke", iterations=None, channels=8)
+    assert settings.channels == 8 and settings.iterations == profile_settings("selfdeblur", "smoke").iterations
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.crop = None
+    assert dataclasses.replace(settings, crop=None).crop is None  # a field that may be None is set this way

@@ -4,7 +4,6 @@ The notebook and any script that warms the run cache call the same functions, so
 cached run is found whichever of them trained it.
 
 * :func:`synthetic_splits`: the profile's training and unseen test pairs;
-* :func:`profile_config`: a :class:`~.training.JDRLConfig` from a profile's settings;
 * :func:`train_variants`: every variant under every seed (shared warm-ups reused);
 * :func:`ablation_comparisons`: the paper's claims "final > each ablation" and "final > baseline"
   (and "final > its own blurry input") as paired differences over test pairs and seeds,
@@ -13,9 +12,9 @@ cached run is found whichever of them trained it.
 Examples
 --------
 >>> from deblur_core.profiles import profile_settings
->>> config = profile_config(profile_settings("jdrl", "smoke"), seed=2)
->>> config.seed, config.crop, config.output
-(2, 40, 'residual')
+>>> train, test = synthetic_splits(profile_settings("jdrl", "smoke"))
+>>> len(train), [pair.name for pair in test]
+(4, ['chelsea_1_0'])
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.dead_leaves import scene_names
+from ..profiles import JDRLSettings
 from ..stats import comparisons_table, paired_comparison
 from .data import scene_of, synthetic_pairs
 from .training import JDRLConfig, JDRLResult, JDRLVariant, train_jdrl
@@ -42,41 +42,25 @@ METRICS = {"PSNR": True, "SSIM": True, "MAE": False}
 GROUND_TRUTHS = {"deformed GT": "deformed GT", "aligned GT": "aligned"}
 
 
-def profile_config(settings: dict, seed: int) -> JDRLConfig:
-    """The training configuration a profile's settings describe, for one seed."""
-    return JDRLConfig(
-        width=settings["width"],
-        reblur_width=settings["reblur_width"],
-        epochs=settings["epochs"],
-        warmup_epochs=settings["warmup_epochs"],
-        learning_rate=settings["learning_rate"],
-        halve_every=settings["halve_every"],
-        crop=settings["crop"],
-        batch_size=settings["batch_size"],
-        output=settings["output"],
-        seed=seed,
-    )
-
-
-def training_scenes(settings: dict) -> list[str]:
+def training_scenes(settings: JDRLSettings) -> list[str]:
     """The profile's training photographs, then its ``dead_leaves`` synthetic scenes (seeds 0, 1, ...)."""
-    return list(settings["train_scenes"]) + scene_names(settings["dead_leaves"])
+    return list(settings.train_scenes) + scene_names(settings.dead_leaves)
 
 
-def synthetic_splits(settings: dict, cache_dir: str | Path | None = None):
+def synthetic_splits(settings: JDRLSettings, cache_dir: str | Path | None = None):
     """Training pairs of :func:`training_scenes` and test pairs of the unseen ``test_scenes`` (disjoint seeds).
 
     A scene in both lists is refused: a test scene seen in training would flatter every variant alike and hide
     how the model generalises.
     """
-    leaked = sorted(set(settings["train_scenes"]) & set(settings["test_scenes"]))
+    leaked = sorted(set(settings.train_scenes) & set(settings.test_scenes))
     if leaked:
         raise ValueError(f"scene(s) {', '.join(leaked)} are in both train_scenes and test_scenes; keep them apart")
-    common = {"size": settings["size"], "cache_dir": cache_dir, "max_radius": settings["max_radius"]}
-    if settings["random_view"]:  # only then, so that the caches of whole-picture pairs keep their names
+    common = {"size": settings.size, "cache_dir": cache_dir, "max_radius": settings.max_radius}
+    if settings.random_view:  # only then, so that the caches of whole-picture pairs keep their names
         common["random_view"] = True
-    train = synthetic_pairs(training_scenes(settings), settings["pairs_per_scene"], seed=settings["seed"], **common)
-    test = synthetic_pairs(settings["test_scenes"], settings["test_pairs"], seed=settings["seed"] + 1, **common)
+    train = synthetic_pairs(training_scenes(settings), settings.pairs_per_scene, seed=settings.seed, **common)
+    test = synthetic_pairs(settings.test_scenes, settings.test_pairs, seed=settings.seed + 1, **common)
     return train, test
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.corpus import CATEGORIES, image_category
+from ..profiles import RegionSettings
 from ..progress import progress_bar
 from .dataset import BlurryExample, check_split_by_image, split_bank, training_images
 from .evaluation import evaluate_choices, score_windows, selector_choices, size_only_auc
@@ -80,15 +81,15 @@ class SceneCrossValidation:
     folds: pd.DataFrame
 
 
-def pooled_banks(settings: dict) -> tuple[list[BlurryExample], list[BlurryExample]]:
-    """Every training and test image of a ``profile_settings('regions')`` dict blurred by the training
+def pooled_banks(settings: RegionSettings) -> tuple[list[BlurryExample], list[BlurryExample]]:
+    """Every training and test image of ``profile_settings('regions')`` blurred by the training
     kernel bank, and every photograph among them blurred by the test bank (dead-leaves scenes only train).
 
     The split's own examples come first in each list and are the ones :func:`.dataset.split_examples`
     makes (same kernels, same noise), so their cached labels and window scores are reused.
     """
     check_split_by_image(settings)
-    photographs, test_images = list(settings["train_images"]), list(settings["test_images"])
+    photographs, test_images = list(settings.train_images), list(settings.test_images)
     return split_bank(settings, training_images(settings) + test_images, "train"), split_bank(
         settings, test_images + photographs, "test"
     )
@@ -96,11 +97,11 @@ def pooled_banks(settings: dict) -> tuple[list[BlurryExample], list[BlurryExampl
 
 def _labelled_bank(examples, settings, label_options) -> list[LabelledExample]:
     """The examples with every window's kernel estimate, on the profile's window grid (cached)."""
-    return label_windows(examples, settings["window_size"], settings["stride"], **label_options)
+    return label_windows(examples, settings.window_size, settings.stride, **label_options)
 
 
 def cross_validate_selectors(
-    settings: dict,
+    settings: RegionSettings,
     config: ClassifierTrainingConfig,
     *,
     estimator_options: dict | None = None,
@@ -113,20 +114,20 @@ def cross_validate_selectors(
 
     Parameters
     ----------
-    settings : a ``profile_settings('regions')`` dict; ``settings["scene_folds"]`` folds.
+    settings : ``profile_settings('regions')``; ``settings.scene_folds`` folds.
     config : the classifier's training settings, the same for every fold.
     estimator_options, scheduler : as for :func:`~deblur_core.regions.labels.label_windows`.
     cache_dir : folder of the labels, window scores and classifiers (``classifier/`` below it);
         ``None``: nothing cached, which at ``long`` sizes means hours.
     seed : the random selector's.
     """
-    threshold = settings["similarity_threshold"]
-    folds = scene_folds(list(settings["train_images"]) + list(settings["test_images"]), settings["scene_folds"])
+    threshold = settings.similarity_threshold
+    folds = scene_folds(list(settings.train_images) + list(settings.test_images), settings.scene_folds)
     train_examples, test_examples = pooled_banks(settings)
     label_options = dict(
         estimator_options=estimator_options, cache_dir=cache_dir, scheduler=scheduler, progress=progress
     )
-    val_labels = _labelled_bank(split_bank(settings, settings["val_images"], "val"), settings, label_options)
+    val_labels = _labelled_bank(split_bank(settings, settings.val_images, "val"), settings, label_options)
     val_windows, val_y = stack_labelled(val_labels, threshold)
     train_bank = _labelled_bank(train_examples, settings, label_options)
     test_bank = _labelled_bank(test_examples, settings, label_options)

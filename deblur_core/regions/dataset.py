@@ -38,6 +38,7 @@ from ..data.corpus import SYNTHETIC, image_category, load_bundled
 from ..data.dead_leaves import dead_leaves, scene_names, scene_seed
 from ..data.io import fit_to_shape
 from ..data.levin import blur_and_quantise, kernel_model_function
+from ..profiles import RegionSettings
 
 SPLITS = ("train", "val", "test")
 TEST_BANK_OFFSET = 7919  # test kernels come from a different seed than training kernels
@@ -118,56 +119,56 @@ def _sharp_square(name: str, category: str, side: int) -> np.ndarray:
     return fit_to_shape(load_bundled(name), (side, side))
 
 
-def training_images(settings: dict) -> list[str]:
-    """The training images of a ``profile_settings('regions')`` dict: its photographs, then its
+def training_images(settings: RegionSettings) -> list[str]:
+    """The training images of ``profile_settings('regions')``: its photographs, then its
     ``dead_leaves`` synthetic scenes."""
-    return list(settings["train_images"]) + scene_names(settings["dead_leaves"])
+    return list(settings.train_images) + scene_names(settings.dead_leaves)
 
 
-def check_split_by_image(settings: dict) -> None:
-    """Raise unless the training, validation and test images of a ``profile_settings('regions')`` dict are
+def check_split_by_image(settings: RegionSettings) -> None:
+    """Raise unless the training, validation and test images of ``profile_settings('regions')`` are
     disjoint, the test list is not empty, validation has at least 2 images, and validation and test are photographs.
 
     Two validation images give the validation AUC a chance of seeing both classes: one image's windows can all be
     good (coins, under ``long``'s kernels).
     """
-    if not settings["test_images"]:
+    if not settings.test_images:
         raise ValueError("test_images is empty; name at least one sharp image for the test split")
-    if len(settings["val_images"]) < 2:
-        raise ValueError(
-            f"val_images has {len(settings['val_images'])} image(s); name at least 2, so that the validation "
-            "windows can hold both classes"
-        )
-    synthetic = [n for n in (*settings["val_images"], *settings["test_images"]) if image_category(n) == SYNTHETIC]
-    if synthetic:
-        raise ValueError(f"{', '.join(synthetic)}: synthetic scenes may only train; validate and test on photographs")
-    overlap = set(settings["train_images"]) & (set(settings["val_images"]) | set(settings["test_images"]))
-    overlap |= set(settings["val_images"]) & set(settings["test_images"])
+    overlap = set(settings.train_images) & (set(settings.val_images) | set(settings.test_images))
+    overlap |= set(settings.val_images) & set(settings.test_images)
     if overlap:
         raise ValueError(
             f"image(s) {', '.join(sorted(overlap))} appear in more than one split; the split must be by sharp image"
         )
+    if len(settings.val_images) < 2:
+        raise ValueError(
+            f"val_images has {len(settings.val_images)} image(s); name at least 2, so that the validation "
+            "windows can hold both classes"
+        )
+    synthetic = [n for n in (*settings.val_images, *settings.test_images) if image_category(n) == SYNTHETIC]
+    if synthetic:
+        raise ValueError(f"{', '.join(synthetic)}: synthetic scenes may only train; validate and test on photographs")
 
 
-def split_examples(settings: dict) -> dict[str, list[BlurryExample]]:
-    """Training, validation and test examples of a ``profile_settings('regions')`` dict."""
+def split_examples(settings: RegionSettings) -> dict[str, list[BlurryExample]]:
+    """Training, validation and test examples of ``profile_settings('regions')``."""
     check_split_by_image(settings)
-    names = {"train": training_images(settings), "val": settings["val_images"], "test": settings["test_images"]}
+    names = {"train": training_images(settings), "val": settings.val_images, "test": settings.test_images}
     return {split: split_bank(settings, names[split], split) for split in SPLITS}
 
 
-def split_bank(settings: dict, image_names, split: str) -> list[BlurryExample]:
-    """``image_names`` blurred by the kernel bank of ``split`` as a ``profile_settings('regions')`` dict
+def split_bank(settings: RegionSettings, image_names, split: str) -> list[BlurryExample]:
+    """``image_names`` blurred by the kernel bank of ``split`` as ``profile_settings('regions')``
     defines it (the test bank for ``"test"``, the training bank otherwise)."""
     return make_examples(
         image_names,
         split,
-        image_size=settings["image_size"],
-        kernel_sizes=tuple(settings["kernel_sizes"]),
-        kernel_count=settings["test_kernel_count" if split == "test" else "kernel_count"],
-        noise=settings["noise"],
-        seed=settings["seed"],
-        kernel_model=settings["kernel_model"],
+        image_size=settings.image_size,
+        kernel_sizes=tuple(settings.kernel_sizes),
+        kernel_count=settings.test_kernel_count if split == "test" else settings.kernel_count,
+        noise=settings.noise,
+        seed=settings.seed,
+        kernel_model=settings.kernel_model,
     )
 
 

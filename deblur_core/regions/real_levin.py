@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import storage, tables
+from ..profiles import RegionSettings
 from .dataset import levin_examples
 from .evaluation import (
     BEST_SIMILARITY,
@@ -48,7 +49,7 @@ class RealLevinScores:
 
 def score_selectors_on_levin(
     selectors: dict,
-    settings: dict,
+    settings: RegionSettings,
     *,
     folder=None,
     images=None,
@@ -57,17 +58,17 @@ def score_selectors_on_levin(
     progress: bool = True,
 ) -> RealLevinScores:
     """Score ``selectors`` (name -> selector, e.g. :func:`.selectors.paper_selectors`) on the real benchmark at the
-    window geometry of a ``profile_settings('regions')`` dict.
+    window geometry of ``profile_settings('regions')``.
 
     ``folder`` is where the benchmark is or is fetched to; ``images`` keeps only those sharp images (all four by
     default); ``cache_dir`` caches the window labels and scores as the notebook does, so a second call is quick.
     """
-    examples, source = levin_examples(settings["image_size"], folder=folder, images=images)
-    options = {"iterations_per_scale": settings["iterations_per_scale"]}
+    examples, source = levin_examples(settings.image_size, folder=folder, images=images)
+    options = {"iterations_per_scale": settings.iterations_per_scale}
     labels = label_windows(
         examples,
-        settings["window_size"],
-        settings["stride"],
+        settings.window_size,
+        settings.stride,
         estimator_options=options,
         cache_dir=cache_dir,
         scheduler=scheduler,
@@ -81,7 +82,7 @@ def score_selectors_on_levin(
     mean_error_ratio = evaluation.groupby("selector")["error ratio"].mean()
     regret.insert(2, "mean error ratio", regret["selector"].map(mean_error_ratio))
     claims = selector_claims(evaluation, PAPER_CLAIMS, clusters_by="kernel")
-    columns = {"data": source, "profile": settings["profile"]}
+    columns = {"data": source, "profile": settings.profile}
     return RealLevinScores(
         evaluation,
         regret.assign(**columns, paper="not reported"),

@@ -23,9 +23,10 @@ from ..deconv import deconvolve_hyper_laplacian
 from ..evaluation import evaluate_blind_result, known_kernel_reference, score
 from ..kernel_estimation import estimate_kernel
 from ..kernels import kernel_similarity
+from ..profiles import SelfDeblurSettings
 from ..stats import comparisons_table, paired_comparison
 from ..tasks import run_tasks
-from .optimisation import SelfDeblurConfig, SelfDeblurResult, run_selfdeblur_on_case, selfdeblur_is_cached
+from .optimisation import SelfDeblurResult, run_selfdeblur_on_case, selfdeblur_is_cached
 
 VARIANTS = {
     "SelfDeblur-J": dict(mode="joint", kernel_generator="fcn"),
@@ -111,7 +112,7 @@ class Sweep:
 
 def sweep_plan(
     cases,
-    settings: dict,
+    settings: SelfDeblurSettings,
     *,
     seeds,
     variants=VARIANTS,
@@ -132,7 +133,7 @@ def sweep_plan(
     for method, variant in variants.items():
         for case in cases:
             for seed in seeds:
-                plan.append((method, case, seed, variant_config(case.estimation_size, settings, seed, loss, variant)))
+                plan.append((method, case, seed, settings.run_config(case.estimation_size, seed, loss, variant)))
     if oversize_factor:
         for case in cases:
             size = oversized_kernel(case.estimation_size, oversize_factor)
@@ -142,13 +143,11 @@ def sweep_plan(
                         oversize_label(oversize_factor),
                         case,
                         seed,
-                        variant_config(size, settings, seed, loss, VARIANTS[REFERENCE]),
+                        settings.run_config(size, seed, loss, VARIANTS[REFERENCE]),
                     )
                 )
     for case, seed in _extra_study_runs(cases, seeds, seed_study):
-        plan.append(
-            (REFERENCE, case, seed, variant_config(case.estimation_size, settings, seed, loss, VARIANTS[REFERENCE]))
-        )
+        plan.append((REFERENCE, case, seed, settings.run_config(case.estimation_size, seed, loss, VARIANTS[REFERENCE])))
     return plan
 
 
@@ -167,23 +166,9 @@ def _extra_study_runs(cases, seeds, seed_study: dict | None) -> list[tuple]:
     ]
 
 
-def variant_config(size: int, settings: dict, seed: int, loss: str, variant: dict) -> SelfDeblurConfig:
-    """The run of one variant (an entry of :data:`VARIANTS`) with a ``size`` kernel under a profile's settings."""
-    return SelfDeblurConfig(
-        kernel_size=(size, size),
-        iterations=settings["iterations"],
-        channels=settings["channels"],
-        seed=seed,
-        loss=loss,
-        snapshot_count=settings["snapshot_count"],
-        eval_every=settings["eval_every"],
-        **variant,
-    )
-
-
 def run_sweep(
     cases,
-    settings: dict,
+    settings: SelfDeblurSettings,
     *,
     seeds,
     cache_dir: str | Path,
