@@ -44,3 +44,9 @@ def test_the_readme_layout_names_every_module_and_submodule():
 
 def test_the_check_notices_a_missing_name():
     assert missing({"kernels", "nowhere_module"}, "``kernels``: kernel utilities") == ["nowhere_module"]
+
+
+def test_the_readme_stays_short():
+    """What this is, the verdicts, the two commands, profiles in brief, data, citing: the rest is on the site."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    assert len(lines) <= 150, f"README.md has {len(lines)} lines; move detail to a page under docs/pages/"
