@@ -123,15 +123,18 @@ def markdown_table(frame) -> str:
     return "\n".join([header, rule, *rows])
 
 
-def interval_text(low: float, high: float, digits: int = 2) -> str:
+def interval_text(low: float, high: float, digits: int = 2, min_units: int = 2) -> str:
     """A confidence interval as ``'[+0.10, +0.75]'``, or why there is none where its bounds are missing or
-    infinite (the bootstrap of :mod:`deblur_core.stats` needs at least two units).
+    infinite: fewer independent units than ``min_units`` (2 for the bootstrap of :mod:`deblur_core.stats` itself;
+    pass its ``MIN_UNITS_FOR_VERDICT`` where intervals over fewer units are left out, as by-group claims do).
 
     >>> interval_text(0.1, 0.754), interval_text(float("-inf"), float("inf"))
     ('[+0.10, +0.75]', 'no interval (fewer than 2 units)')
+    >>> interval_text(float("nan"), float("nan"), min_units=6)
+    'no interval (fewer than 6 units)'
     """
     if not (math.isfinite(low) and math.isfinite(high)):
-        return "no interval (fewer than 2 units)"
+        return f"no interval (fewer than {min_units} units)"
     return f"[{low:+.{digits}f}, {high:+.{digits}f}]"
 
 
