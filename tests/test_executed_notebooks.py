@@ -30,3 +30,20 @@ def test_executed_copy_has_outputs_from_its_profile(path):
         o["output_type"] == "error" for c in code for o in c.get("outputs", [])
     )
     assert any("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", [])), "no figure"
+
+
+def test_committed_results_stay_light():
+    """figures/ and executed/ together under 20 MB at HEAD: PNGs at screen resolution, PDFs made on demand."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "figures", "executed"], cwd=root, capture_output=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: the committed files cannot be listed")
+    files = [root / name for name in listed.stdout.decode().split("\0") if name]
+    assert not [f for f in files if f.suffix == ".pdf"], "PDFs are made by `make figures-pdf`, not committed"
+    total = sum(f.stat().st_size for f in files if f.exists())
+    assert total < 20 * 2**20, f"figures/ and executed/ weigh {total / 2**20:.1f} MB; keep them under 20 MB"
