@@ -20,6 +20,7 @@ from deblur_core.selfdeblur.experiment import (
     oversized_kernel,
     paired_scores,
     sweep_plan,
+    variants_named,
 )
 from deblur_core.selfdeblur.report import (
     paper_difference,
@@ -88,8 +89,18 @@ def test_long_tests_tables_1_and_3_on_at_least_six_independent_real_cases():
     assert len(set(map(tuple, long.cases))) >= 6
     assert long.data == "levin" and {"SelfDeblur-J", "SelfDeblur-A"} <= set(long.variants)
     assert len({kernel for _, kernel in long.cases}) == 8  # every recorded kernel once
-    for profile in ("paper", "quick", "smoke"):
+    # Table 2's generators: every one in paper (the claims) and smoke (the code paths); quick keeps Table 1's two
+    for profile in ("paper", "smoke"):
         assert set(profile_settings("selfdeblur", profile).variants) == set(VARIANTS)
+    assert profile_settings("selfdeblur", "quick").variants == ("SelfDeblur-J", "SelfDeblur-A")
+
+
+def test_variants_are_named_in_order_and_an_unknown_name_is_a_clear_error():
+    assert list(variants_named(["SelfDeblur-A", "Double-DIP"])) == ["SelfDeblur-A", "Double-DIP"]
+    with pytest.raises(ValueError, match="unknown variant.*'SelfDeblur-X'.*use any of SelfDeblur-J"):
+        variants_named(["SelfDeblur-J", "SelfDeblur-X"])
+    quick_with_table2 = profile_settings("selfdeblur", "quick", variants=list(VARIANTS))
+    assert quick_with_table2.variants == tuple(VARIANTS)
 
 
 def _scores(j_minus_a: list[float]):

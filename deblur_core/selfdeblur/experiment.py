@@ -109,6 +109,40 @@ class Sweep:
     scores: pd.DataFrame = field(default_factory=pd.DataFrame)
     seed_study: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    @property
+    def reference_scores(self) -> pd.DataFrame:
+        """The reference method's rows under every seed it ran with: the main design's and the seed study's."""
+        main = self.scores[self.scores["method"] == REFERENCE]
+        return pd.concat([main, self.seed_study]).drop_duplicates(["case", "seed"])
+
+    @property
+    def blind_scores(self) -> pd.DataFrame:
+        """The rows of SelfDeblur's own runs (every variant, the oversized kernel): not the blurry input, the known
+        kernel or the classical row."""
+        return self.scores[self.scores["method"].isin({method for method, _, _ in self.runs})]
+
+
+def variants_named(names) -> dict:
+    """The entries of :data:`VARIANTS` called ``names``, in that order."""
+    unknown = [name for name in names if name not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant(s) {', '.join(map(repr, unknown))}; use any of {', '.join(VARIANTS)}")
+    return {name: VARIANTS[name] for name in names}
+
+
+def select_cases(benchmark, wanted) -> list:
+    """The cases of ``benchmark`` named by ``wanted``: ``(image, kernel)`` pairs in order, or ``"all"``."""
+    if wanted == "all":
+        return list(benchmark)
+    by_id = {(case.image_id, case.kernel_id): case for case in benchmark}
+    missing = [tuple(pair) for pair in wanted if tuple(pair) not in by_id]
+    if missing:
+        raise ValueError(
+            f"cases {missing} are not in the benchmark; it has images "
+            f"{sorted({c.image_id for c in benchmark})} and kernels {sorted({c.kernel_id for c in benchmark})}"
+        )
+    return [by_id[tuple(pair)] for pair in wanted]
+
 
 def sweep_plan(
     cases,
@@ -397,3 +431,14 @@ def gallery_runs(reference_runs: pd.DataFrame, scores: pd.DataFrame, count: int 
     ranked = ranked.sort_values(["gain", "case", "seed"], ascending=[False, True, True])
     picks = np.unique(np.linspace(0, len(ranked) - 1, min(count, len(ranked))).round().astype(int))
     return [(row.case, int(row.seed)) for row in ranked.iloc[picks].itertuples()]
+
+
+def compare_configs(case, configs: dict, *, cache_dir) -> pd.DataFrame:
+    """One run per labelled configuration on ``case`` (cached like the sweep's): the last evaluated PSNR and the
+    kernel similarity of each, one row per label (the exercises' "what if" runs)."""
+    rows = {}
+    for label, config in configs.items():
+        result = run_selfdeblur_on_case(case, config, cache_dir=cache_dir, progress=False)
+        last = result.history.dropna(subset=["psnr"]).iloc[-1]
+        rows[label] = {"PSNR (dB)": last["psnr"], "kernel similarity": kernel_similarity(case.kernel, result.kernel)}
+    return pd.DataFrame(rows).T.round(3)

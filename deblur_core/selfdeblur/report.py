@@ -8,11 +8,27 @@ and :func:`findings_markdown` (notebook 03's "What we found"). The numbers thems
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..data.levin import crop_case
+from ..deconv import deconvolve_hyper_laplacian
+from ..plotting import plot_budget_curve
+from ..stats import PairedComparison, paired_comparison
 from ..tables import claims_markdown, interval_text
-from .experiment import CLASSICAL, COLLAPSE_SUPPORT_RATIO, REFERENCE, SUPPORT_MASS, method_means
+from .experiment import (
+    CLASSICAL,
+    COLLAPSE_SUPPORT_RATIO,
+    REFERENCE,
+    SUPPORT_MASS,
+    VARIANTS,
+    kernel_support,
+    method_means,
+    oversize_label,
+    paired_scores,
+)
+from .optimisation import run_selfdeblur_on_case
 
 # Ren et al. 2020, Tables 1-3: real Levin benchmark at full resolution, 5,000 iterations, one run per case, means
 # over the 32 images. The classical row is the paper's Pan-DCP (Pan et al.'s dark channel prior, the authors' runs of
@@ -128,3 +144,420 @@ def findings_markdown(
         NOT_COVERED,
     ]
     return "\n".join(lines)
+
+
+# --- notebook 03's figures, tables and lines, section by section -------------------------------------------------
+
+# the seed tables' paper column: the paper ran each case once
+NOT_IN_PAPER = "not reported (one run per case)"
+
+
+def data_label(source: str, cases: int, seeds: int, crop: int | None) -> str:
+    """What a table's numbers were computed on, e.g. ``"Levin et al. 2009, 8 case(s) x 1 seed(s)"``."""
+    return f"{source}, {cases} case(s) x {seeds} seed(s)" + (f", {crop} px crops" if crop else "")
+
+
+def cases_line(source: str, benchmark, cases, tag: str) -> str:
+    """§2: the benchmark's size and the cases a run uses, with their sizes and kernel sizes."""
+    return f"{tag} {source}: {len(benchmark)} cases in the benchmark, {len(cases)} used: " + ", ".join(
+        f"{c.name} ({c.blurry.shape[1]}x{c.blurry.shape[0]}, kernel {c.estimation_size} px)" for c in cases
+    )
+
+
+def benchmark_figure(benchmark, title: str):
+    """§2: the benchmark's sharp images (top row) and kernels (bottom row)."""
+    images = {c.image_id: c.sharp for c in benchmark}
+    kernels = {c.kernel_id: c.kernel for c in benchmark}
+    fig, axes = plt.subplots(2, 8, figsize=(14, 4))
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, (image_id, image) in zip(axes[0], sorted(images.items())):
+        ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+        ax.set_title(f"image {image_id}", fontsize=9)
+    for ax, (kernel_id, kernel) in zip(axes[1], sorted(kernels.items())):
+        ax.imshow(kernel, cmap="gray")
+        ax.set_title(f"kernel {kernel_id} ({kernel.shape[0]} px)", fontsize=9)
+    fig.suptitle(title)
+    return fig
+
+
+def sweep_lines(sweep, *, cases: int, seeds: int, tag: str) -> list[str]:
+    """§2: how many runs the sweep made, how many came from the cache, their mean time (recorded when each was
+    computed), and which kernels collapsed."""
+    blind, reference = sweep.blind_scores, sweep.reference_scores
+    collapsed = blind[blind["kernel collapsed"].astype(bool)]
+    extra = len(reference) - int((blind["method"] == REFERENCE).sum())
+    times = blind.groupby("method", sort=False)["seconds"].mean()
+    return [
+        f"{tag} {len(blind)} runs ({cases} case(s) x {seeds} seed(s), {blind['method'].nunique()} variants) "
+        f"and {extra} extra {REFERENCE} run(s) (seed study); {int(blind['cached'].astype(bool).sum())} of the "
+        "tables' runs loaded from cache; mean optimisation time per run: "
+        + ", ".join(f"{method} {seconds:.0f} s" for method, seconds in times.items()),
+        f"{tag} kernel collapsed in {len(collapsed)} of {len(blind)} runs"
+        + (
+            ": " + "; ".join(f"{r.method} {r.case} seed {r.seed}" for r in collapsed.itertuples())
+            if len(collapsed)
+            else "."
+        ),
+    ]
+
+
+def per_run_table(scores: pd.DataFrame, profile: str) -> pd.DataFrame:
+    """Every run's scores with the paper's 32-image means beside them (the paper reports no run of its own)."""
+    return scores.drop(columns=["cached"]).assign(
+        **{
+            f"{metric} (paper, 32-image mean)": scores["method"].map(
+                lambda method, metric=metric: PAPER_RESULTS.get(method, {}).get(metric, np.nan)
+            )
+            for metric in ("PSNR", "SSIM")
+        },
+        profile=profile,
+    )
+
+
+def levin_rows_line(table3: pd.DataFrame, tag: str) -> str:
+    """§5's take-away from Table 3's rows: how far blind estimation stays from the true kernel."""
+    rows = table3.set_index("method")["PSNR (ours)"]
+    return (
+        f"{tag} take-away: SelfDeblur-J {rows['SelfDeblur-J']:.2f} dB; its kernel in a non-blind deconvolution "
+        f"(SelfDeblurΔ) {rows['SelfDeblurΔ']:.2f} dB; the classical estimator {rows[CLASSICAL]:.2f} dB; "
+        f"the true kernel {rows['known kernel']:.2f} dB. The gap "
+        "to the true kernel is what blind estimation still costs at this budget."
+    )
+
+
+def budget_curve_figure(curve: pd.DataFrame, title: str):
+    """§5: each iterated claim's paired PSNR gap against the iteration budget, the paper's gap dashed."""
+    claims = list(dict.fromkeys(curve["claim"]))
+    fig, axes = plt.subplots(1, len(claims), figsize=(4.2 * len(claims), 3.6), squeeze=False)
+    plot_budget_curve(axes[0], curve, {claim: paper_difference(claim, "PSNR") for claim in claims})
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def budget_curve_lines(curve: pd.DataFrame, tag: str) -> list[str]:
+    """§5: each claim's gap at the last evaluated iteration and the first iteration it was confirmed, if any."""
+    last = curve[curve["iteration"] == curve["iteration"].max()]
+    first_confirmed = curve[curve["verdict"] == "confirmed"].groupby("claim")["iteration"].min()
+    lines = []
+    for row in last.to_dict("records"):
+        claim = row["claim"]
+        opened = f"confirmed from iteration {first_confirmed[claim]}" if claim in first_confirmed else "never confirmed"
+        interval = interval_text(row["CI 95% low"], row["CI 95% high"])
+        lines.append(
+            f"{tag} {claim}: {row['mean difference']:+.2f} dB {interval} at iteration {row['iteration']} "
+            f"({row['verdict']}); {opened} within this budget."
+        )
+    return lines
+
+
+def seed_spread(sweep, profile: str) -> pd.DataFrame:
+    """§6: each variant's PSNR per seed on the cases with at least two seeds, and its range over seeds."""
+    scores = sweep.scores
+    every_seed = pd.concat([scores[scores["method"].isin(VARIANTS)], sweep.seed_study])
+    spread = every_seed.pivot_table(index=["method", "case"], columns="seed", values="PSNR", aggfunc="first")
+    spread = spread[spread.notna().sum(axis=1) >= 2]  # a range needs two seeds
+    spread.columns = [f"PSNR seed {seed}" for seed in spread.columns]
+    spread["range over seeds (dB)"] = spread.max(axis=1) - spread.min(axis=1)
+    return spread.reset_index().assign(paper=NOT_IN_PAPER, profile=profile)
+
+
+def oversize_comparison(sweep, factor: float) -> tuple[PairedComparison, str]:
+    """§6: the true kernel size against one ``factor`` times larger, paired by case, and the oversized runs'
+    collapse count as words."""
+    label = oversize_label(factor)
+    pairs = paired_scores(sweep.scores, REFERENCE, label, "PSNR")
+    comparison = paired_comparison(
+        pairs[REFERENCE], pairs[label], clusters=pairs["case"], claim=f"true kernel size > size x{factor:g}"
+    )
+    blind = sweep.blind_scores
+    collapses = int(blind.loc[blind["method"] == label, "kernel collapsed"].sum())
+    return comparison, f"kernel collapsed in {collapses} of {len(pairs)} oversized runs"
+
+
+def lowest_loss_comparison(picks: pd.DataFrame) -> PairedComparison:
+    """§6: does keeping the seed with the lowest final loss beat the mean over seeds
+    (:func:`.experiment.lowest_loss_pick`'s table)?"""
+    return paired_comparison(picks["PSNR of pick"], picks["mean PSNR"], claim="lowest-loss seed > mean of seeds")
+
+
+def snapshots_figure(result, run_scores, title: str, panels: int = 6):
+    """Fig. 3: ``panels`` snapshots of one run's image (top) and kernel (bottom), spread over its iterations,
+    the title ending with whether its kernel collapsed."""
+    available = sorted(result.snapshots)
+    first = 1 if len(available) > panels else 0
+    shown = sorted({available[i] for i in np.linspace(first, len(available) - 1, panels).round().astype(int)})
+    fig, axes = plt.subplots(2, len(shown), figsize=(2.2 * len(shown), 4.6))
+    for column, iteration in enumerate(np.atleast_1d(shown)):
+        x, k = result.snapshots[iteration]
+        axes[0, column].imshow(x, cmap="gray", vmin=0, vmax=1)
+        axes[0, column].set_title(f"iteration {iteration}", fontsize=9)
+        axes[1, column].imshow(k, cmap="gray")
+    for ax in axes.flat:
+        ax.axis("off")
+    state = "kernel COLLAPSED" if run_scores["kernel collapsed"] else "kernel not collapsed"
+    fig.suptitle(f"{title}; {state}, similarity {run_scores['kernel similarity']:.2f}")
+    return fig
+
+
+def curves_figure(runs: dict, case_name: str, blurry_psnr: float, title: str):
+    """Fig. 3's curves: loss, PSNR and kernel similarity against iterations for SelfDeblur-J and -A on one case,
+    every seed, with the blurry input's PSNR as a reference line."""
+    fig, (ax_loss, ax_psnr, ax_sim) = plt.subplots(1, 3, figsize=(14, 3.6))
+    for method, colour in (("SelfDeblur-J", "C0"), ("SelfDeblur-A", "C1")):
+        method_seeds = sorted(seed for m, case, seed in runs if m == method and case == case_name)
+        for seed, style in zip(method_seeds, ("-", "--", ":", "-.")):
+            history = runs[method, case_name, seed].history
+            label = f"{method}, seed {seed}"
+            ax_loss.semilogy(history["iteration"], history["loss"], color=colour, ls=style, label=label, lw=1)
+            evaluated = history.dropna(subset=["psnr"])
+            ax_psnr.plot(evaluated["iteration"], evaluated["psnr"], color=colour, ls=style, label=label)
+            ax_sim.plot(evaluated["iteration"], evaluated["kernel_similarity"], color=colour, ls=style, label=label)
+    ax_psnr.axhline(blurry_psnr, color="gray", ls="--", label="blurry input")
+    ax_sim.axhline(0.5, color="red", ls="--", lw=1, label="similarity 0.5")
+    ax_loss.set(xlabel="iteration", ylabel="loss", title="loss")
+    ax_psnr.set(xlabel="iteration", ylabel="dB", title="PSNR of x (aligned)")
+    ax_sim.set(xlabel="iteration", ylabel="similarity", title="kernel similarity to the truth", ylim=(0, 1))
+    for ax in (ax_loss, ax_psnr, ax_sim):
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def gallery_figure(sweep, cases, shown_runs, title: str):
+    """§8: one row per ``(case, seed)`` of ``shown_runs``: blurry input, SelfDeblur-J's image, SelfDeblurΔ (its
+    kernel in a hyper-Laplacian deconvolution), the truth, the estimated kernel (red "COLLAPSED" where it
+    collapsed) and the true kernel, at one grey scale per kernel pair."""
+    case_by_name = {case.name: case for case in cases}
+    reference = sweep.reference_scores
+    inputs = sweep.scores[sweep.scores["method"] == "blurry input"].drop_duplicates("case").set_index("case")["PSNR"]
+    fig, axes = plt.subplots(len(shown_runs), 6, figsize=(13, 2.3 * len(shown_runs)), squeeze=False)
+    for row, (case_name, seed) in zip(axes, shown_runs):
+        case = case_by_name[case_name]
+        result = sweep.runs[REFERENCE, case_name, seed]
+        run_scores = reference[(reference["case"] == case_name) & (reference["seed"] == seed)].iloc[0]
+        panels = [
+            ("blurry", case.blurry, inputs[case_name]),
+            ("SelfDeblur", result.latent, run_scores["PSNR"]),
+            ("SelfDeblurΔ", deconvolve_hyper_laplacian(case.blurry, result.kernel), run_scores["PSNR (Δ)"]),
+            ("truth", case.sharp, None),
+        ]
+        for ax, (name, image, psnr) in zip(row, panels):
+            ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+            ax.set_title(name if psnr is None else f"{name} {psnr:.2f} dB", fontsize=9)
+        top = max(result.kernel.max(), case.kernel.max())
+        row[4].imshow(result.kernel, cmap="gray", vmin=0, vmax=top)
+        similarity = run_scores["kernel similarity"]
+        if run_scores["kernel collapsed"]:
+            row[4].set_title(f"COLLAPSED (similarity {similarity:.2f})", fontsize=9, color="red")
+        else:
+            row[4].set_title(f"estimated (similarity {similarity:.2f})", fontsize=9)
+        row[5].imshow(case.kernel, cmap="gray", vmin=0, vmax=top)
+        row[5].set_title("true kernel", fontsize=9)
+        row[0].set_ylabel(f"{case_name}\nseed {seed}")
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    # above the top row's titles, which tight_layout does not move
+    fig.suptitle(title, y=1.0, va="bottom")
+    fig.tight_layout()
+    return fig
+
+
+def gallery_title(sweep, shown_runs, iterations: int, tag: str) -> str:
+    """§8's title: which runs the gallery picks and how many of their kernels collapsed."""
+    reference = sweep.reference_scores.set_index(["case", "seed"])["kernel collapsed"]
+    collapsed = sum(bool(reference[case, seed]) for case, seed in shown_runs)
+    return (
+        f"SelfDeblur-J, {iterations} iterations: best, middle and worst gain over the input of "
+        f"{len(reference)} runs; {collapsed} of {len(shown_runs)} shown kernels collapsed {tag}"
+    )
+
+
+def kernel_history_figure(result, run_scores, true_kernel: np.ndarray, tag: str):
+    """Exercise 4: every kernel snapshot of one run with its support (:func:`.experiment.kernel_support`), against
+    the true kernel's."""
+    steps = sorted(result.snapshots)
+    fig, axes = plt.subplots(1, len(steps), figsize=(1.8 * len(steps), 2.2), squeeze=False)
+    for ax, step in zip(axes[0], steps):
+        kernel = result.snapshots[step][1]
+        ax.imshow(kernel, cmap="gray")
+        ax.set_title(f"it. {step}\nsupport {kernel_support(kernel)}", fontsize=8)
+        ax.axis("off")
+    state = "COLLAPSED" if run_scores["kernel collapsed"] else "not collapsed"
+    fig.suptitle(
+        f"{run_scores['case']}, seed {run_scores['seed']}: similarity {run_scores['kernel similarity']:.2f}, "
+        f"{state}; the true kernel's support is {kernel_support(true_kernel)} taps {tag}",
+        fontsize=9,
+    )
+    return fig
+
+
+def psnr_trend(result) -> float:
+    """PSNR change per 100 iterations after a run's last learning-rate halving (NaN with fewer than two
+    evaluations there): is the run still improving when its budget ends?"""
+    evaluated = result.history.dropna(subset=["psnr"])
+    tail = evaluated[evaluated["iteration"] >= result.config.milestones()[-1]]
+    return np.polyfit(tail["iteration"], tail["psnr"], 1)[0] * 100 if len(tail) >= 2 else float("nan")
+
+
+def conclusion_lines(
+    claims: pd.DataFrame,
+    sweep,
+    first_case: str,
+    seed: int,
+    *,
+    tag: str,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    """§10: every claim's line, how often SelfDeblur-J beats its input, the collapses, and the first case's PSNR
+    trend at the end of its budget and gap to the true kernel; ``extra`` lines follow."""
+    scores, blind = sweep.scores, sweep.blind_scores
+    wins, runs = beats_input_count(scores)
+    first_run = sweep.runs[REFERENCE, first_case, seed]
+    slope = psnr_trend(first_run)
+    known = scores[(scores["case"] == first_case) & (scores["method"] == "known kernel")]["PSNR"].iloc[0]
+    ours = scores[(scores["case"] == first_case) & (scores["seed"] == seed) & (scores["method"] == REFERENCE)]
+    gap = known - ours["PSNR"].iloc[0]
+    collapsed = int(blind["kernel collapsed"].astype(bool).sum())
+    trend = (
+        f"{tag} {first_case}, seed {seed}: PSNR changing by {slope:+.2f} dB per 100 iterations after the last "
+        f"learning-rate halving (iteration {first_run.config.milestones()[-1]})"
+        if np.isfinite(slope)
+        else f"{tag} {first_case}: too few evaluations to measure the PSNR trend"
+    )
+    return [
+        *(claim_line(row, tag) + "." for _, row in claims.iterrows()),
+        f"{tag} SelfDeblur-J beats its blurry input in {wins} of {runs} runs; kernels "
+        f"collapsed in {collapsed} of {len(blind)} runs of all variants.",
+        trend + f"; {gap:.2f} dB short of deconvolution with the true kernel.",
+        *extra,
+    ]
+
+
+def beats_input_count(scores: pd.DataFrame) -> tuple[int, int]:
+    """How many SelfDeblur-J runs end above their blurry input's PSNR, out of how many."""
+    j_runs = scores[scores["method"] == REFERENCE].set_index(["case", "seed"])
+    inputs = scores[scores["method"] == "blurry input"].set_index(["case", "seed"])
+    beats = j_runs["PSNR"] > inputs.loc[j_runs.index, "PSNR"]
+    return int(beats.sum()), len(beats)
+
+
+# --- §9's explorers (ipywidgets is a dependency of the notebooks, not of the package: imported when used) -----------
+
+
+def _iteration_slider(runs: dict):
+    import ipywidgets as widgets
+
+    iterations = sorted({i for result in runs.values() for i in result.snapshots})
+    return widgets.SelectionSlider(
+        options=iterations, value=iterations[-1], description="iteration", continuous_update=False
+    )
+
+
+def _nearest_snapshot(result, iteration: int):
+    nearest = min(result.snapshots, key=lambda i: abs(i - iteration))
+    return nearest, *result.snapshots[nearest]
+
+
+def snapshot_explorer(runs: dict, case_names, tag: str):
+    """§9: pick a run, case, seed and iteration; see that snapshot's image and kernel."""
+    import ipywidgets as widgets
+
+    def show(method, case_name, seed, iteration):
+        if (method, case_name, seed) not in runs:
+            print(f"{method} did not run on {case_name} with seed {seed} under this profile; pick another seed.")
+            return
+        nearest, x, k = _nearest_snapshot(runs[method, case_name, seed], iteration)
+        fig, (ax_x, ax_k) = plt.subplots(1, 2, figsize=(7, 3.4), gridspec_kw={"width_ratios": [3, 1]})
+        ax_x.imshow(x, cmap="gray", vmin=0, vmax=1)
+        ax_k.imshow(k, cmap="gray")
+        for ax in (ax_x, ax_k):
+            ax.axis("off")
+        fig.suptitle(f"{method}, {case_name}, seed {seed}, iteration {nearest} {tag}")
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        method=widgets.Dropdown(options=list(dict.fromkeys(m for m, _, _ in runs)), description="run"),
+        case_name=widgets.Dropdown(options=list(case_names), description="case"),
+        seed=widgets.Dropdown(options=sorted({s for _, _, s in runs}), description="seed"),
+        iteration=_iteration_slider(runs),
+    )
+
+
+def joint_alternating_explorer(runs: dict, case_names, seeds, tag: str):
+    """§9: SelfDeblur-J and -A side by side on one case and seed at a chosen iteration."""
+    import ipywidgets as widgets
+
+    def show(case_name, seed, iteration):
+        fig, axes = plt.subplots(1, 4, figsize=(13, 3.3), gridspec_kw={"width_ratios": [3, 1, 3, 1]})
+        for offset, method in ((0, "SelfDeblur-J"), (2, "SelfDeblur-A")):
+            nearest, x, k = _nearest_snapshot(runs[method, case_name, seed], iteration)
+            axes[offset].imshow(x, cmap="gray", vmin=0, vmax=1)
+            axes[offset].set_title(f"{method}, iteration {nearest}", fontsize=9)
+            axes[offset + 1].imshow(k, cmap="gray")
+        for ax in axes:
+            ax.axis("off")
+        fig.suptitle(f"{case_name}, seed {seed} {tag}")
+        plt.show()
+
+    return widgets.interactive(
+        show,
+        case_name=widgets.Dropdown(options=list(case_names), description="case"),
+        seed=widgets.Dropdown(options=list(seeds), description="seed"),
+        iteration=_iteration_slider(runs),
+    )
+
+
+def case_runner(benchmark, settings, *, seed: int, loss: str, cache_dir, tag: str):
+    """§9: pick any case of ``benchmark``, see it, and run SelfDeblur-J on it (cached like the sweep's runs)."""
+    import ipywidgets as widgets
+
+    by_id = {(case.image_id, case.kernel_id): case for case in benchmark}
+    image_picker = widgets.Dropdown(options=sorted({i for i, _ in by_id}), description="image")
+    kernel_picker = widgets.Dropdown(options=sorted({k for _, k in by_id}), description="kernel")
+    run_button = widgets.Button(description=f"Run SelfDeblur-J ({settings.iterations} it.)")
+    view = widgets.Output()
+
+    def picked_case():
+        return crop_case(by_id[image_picker.value, kernel_picker.value], settings.crop)
+
+    def show(result=None):
+        case = picked_case()
+        panels = [("blurry", case.blurry), ("truth", case.sharp)]
+        if result is not None:
+            panels.insert(1, ("SelfDeblur-J", result.latent))
+        with view:
+            view.clear_output(wait=True)
+            fig, axes = plt.subplots(1, len(panels) + 1, figsize=(3.2 * (len(panels) + 1), 3.2))
+            for ax, (name, image) in zip(axes, panels):
+                ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+                ax.set_title(name, fontsize=9)
+            axes[-1].imshow(case.kernel if result is None else result.kernel, cmap="gray")
+            axes[-1].set_title("true kernel" if result is None else "estimated kernel", fontsize=9)
+            for ax in axes:
+                ax.axis("off")
+            fig.suptitle(f"{case.name} {tag}")
+            plt.show()
+
+    def run(_):
+        case = picked_case()
+        config = settings.run_config(case.estimation_size, seed, loss, VARIANTS[REFERENCE])
+        show(run_selfdeblur_on_case(case, config, cache_dir=cache_dir, description=case.name))
+
+    image_picker.observe(lambda _: show(), names="value")
+    kernel_picker.observe(lambda _: show(), names="value")
+    run_button.on_click(run)
+    show()
+    return widgets.VBox([widgets.HBox([image_picker, kernel_picker, run_button]), view])
+
+
+def collapse_count(sweep, case_name: str) -> tuple[int, int]:
+    """Fig. 3's curves: of the SelfDeblur-J runs (every seed) and -A runs on one case, how many end with a
+    collapsed kernel, out of how many."""
+    alternating = sweep.blind_scores[sweep.blind_scores["method"] == "SelfDeblur-A"]
+    runs = pd.concat([sweep.reference_scores, alternating])
+    flags = runs.loc[runs["case"] == case_name, "kernel collapsed"].astype(bool)
+    return int(flags.sum()), len(flags)
