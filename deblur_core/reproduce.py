@@ -1,7 +1,7 @@
 """Run every notebook with papermill under one profile (``make reproduce``).
 
-Executed copies go to ``executed/<profile>/`` (committed, except smoke's); the notebooks themselves write their
-figures and tables into ``figures/<profile>/``. Each notebook shows a bar of cells done
+Executed copies go to ``executed/<profile>/`` (committed for ``long`` and ``paper``); the notebooks themselves write
+their figures and tables into ``figures/<profile>/``. Each notebook shows a bar of cells done
 (with the elapsed time), the notebook's own printed results and, every 30 s, the
 progress of its slow cells. A notebook that fails does not stop the others; the run
 ends with each notebook's time against its profile's budget and where everything went.
@@ -28,7 +28,7 @@ from .profiles import BUDGET_MINUTES, sections_with
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 FIGURE_DIR = ROOT / "figures"
-# executed copies, committed (except smoke's) so that readers see every output without running anything
+# executed copies; long's and paper's are committed so that readers see every output without running anything
 EXECUTED_DIR = ROOT / "executed"
 # notebook file -> profile section it reads (its profile_settings call)
 NOTEBOOK_SECTIONS = {
