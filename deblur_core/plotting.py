@@ -103,7 +103,7 @@ METHOD_COLOURS = {
     "chance (mean over windows)": "tab:brown",
     "whole image": "tab:pink",
     "best similarity": "tab:olive",
-    "upper bound": "tab:grey",
+    "best window": "tab:grey",
 }
 
 

@@ -31,7 +31,7 @@ LANDING_FIGURES = {
     "01_region_selection.ipynb": (
         "fig8_error_ratio_curves.png",
         "The paper's Fig. 8 regenerated: share of test images whose error ratio stays below each threshold, "
-        "per window selector, beside the references (chance, whole image, best similarity, upper bound).",
+        "per window selector, beside the references (chance, whole image, best similarity, best window).",
     ),
     "02_jdrl_ablation.ipynb": (
         "fig8_baseline_vs_final.png",

@@ -16,8 +16,8 @@ from deblur_core.profiles import profile_settings  # noqa: E402
 from deblur_core.regions.crossval import cross_validate_selectors, pooled_banks, scene_folds  # noqa: E402
 from deblur_core.regions.dataset import split_examples  # noqa: E402
 from deblur_core.regions.evaluation import (  # noqa: E402
+    BEST_WINDOW,
     PAPER_CLAIMS,
-    UPPER_BOUND,
     WHOLE_IMAGE,
     claim_differences_by,
     selector_claims,
@@ -104,16 +104,16 @@ def test_every_scene_is_tested_once_and_never_trained_on(smoke_cross_validation)
         assert row["training windows"] == len(trained_on) * windows_per_image
     tested = settings.test_kernel_count * len(pooled)
     assert evaluation["example"].nunique() == tested == folds["test examples"].sum()
-    # each example's upper bound is no worse than any selector's pick on it
+    # each example's best window is no worse than any selector's pick on it
     ratios = evaluation.pivot_table(index="example", columns="selector", values="error ratio")
-    assert (ratios.drop(columns=UPPER_BOUND).ge(ratios[UPPER_BOUND] - 1e-12, axis=0)).all().all()
+    assert (ratios.drop(columns=BEST_WINDOW).ge(ratios[BEST_WINDOW] - 1e-12, axis=0)).all().all()
 
 
 def test_split_test_images_keep_their_examples(smoke_cross_validation):
     settings, _, _, result = smoke_cross_validation
     split_test = split_examples(settings)["test"]
     name = split_test[0].image_name
-    rows = result.evaluation[(result.evaluation["image"] == name) & (result.evaluation["selector"] == UPPER_BOUND)]
+    rows = result.evaluation[(result.evaluation["image"] == name) & (result.evaluation["selector"] == BEST_WINDOW)]
     assert len(rows) == settings.test_kernel_count
     # the split's test examples are the cross-validation's: same kernels, same noise, so cached scores carry over
     assert sorted(rows["kernel size"]) == sorted(e.kernel.shape[0] for e in split_test if e.image_name == name)

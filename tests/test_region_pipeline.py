@@ -14,8 +14,8 @@ from deblur_core.regions import labels as labels_module
 from deblur_core.regions.dataset import kernel_bank, make_examples, split_examples
 from deblur_core.regions.evaluation import (
     BEST_SIMILARITY,
+    BEST_WINDOW,
     EXPECTED_CHANCE,
-    UPPER_BOUND,
     WHOLE_IMAGE,
     evaluate_choices,
     kernel_size_confound,
@@ -157,15 +157,15 @@ def test_upper_bound_best_similarity_and_expected_chance(scored_item):
     assert set(choices["selector"]) == {"fergus", "random", BEST_SIMILARITY, WHOLE_IMAGE}
     scored = evaluate_choices([item], choices, window_scores, whole).set_index("selector")
     assert scored.loc[BEST_SIMILARITY, "window"] == 6  # the most similar kernel is not the best one ...
-    assert scored.loc[UPPER_BOUND, "window"] == 4  # ... the true kernel is
+    assert scored.loc[BEST_WINDOW, "window"] == 4  # ... the true kernel is
     windows_only = scored.drop(index=[WHOLE_IMAGE, EXPECTED_CHANCE])
-    assert (scored.loc[UPPER_BOUND, "error ratio"] <= windows_only["error ratio"]).all()
-    assert scored.loc[UPPER_BOUND, "regret"] == 1.0 and (windows_only["regret"] >= 1.0).all()
+    assert (scored.loc[BEST_WINDOW, "error ratio"] <= windows_only["error ratio"]).all()
+    assert scored.loc[BEST_WINDOW, "regret"] == 1.0 and (windows_only["regret"] >= 1.0).all()
     assert scored.loc[EXPECTED_CHANCE, "error ratio"] == pytest.approx(window_scores["error ratio"].mean())
     assert scored.loc[EXPECTED_CHANCE, "similarity"] == pytest.approx(item.similarities.mean())
     assert scored.loc[WHOLE_IMAGE, "error ratio"] == pytest.approx(1.0, abs=0.05)  # same kernel, padded
     rates = success_rates(scored.reset_index(), window_scores)
-    assert rates.loc[UPPER_BOUND, "ER ≤ 1.5"] == 1.0
+    assert rates.loc[BEST_WINDOW, "ER ≤ 1.5"] == 1.0
     share = (window_scores["error ratio"] <= 1.5).mean()
     assert rates.loc[EXPECTED_CHANCE, "ER ≤ 1.5"] == pytest.approx(share) and 0 < share < 1
 

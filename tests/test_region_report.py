@@ -10,9 +10,9 @@ from deblur_core.regions import report  # noqa: E402
 from deblur_core.regions.dataset import BlurryExample  # noqa: E402
 from deblur_core.regions.evaluation import (  # noqa: E402
     BEST_SIMILARITY,
+    BEST_WINDOW,
     EXPECTED_CHANCE,
     PAPER_CLAIMS,
-    UPPER_BOUND,
     WHOLE_IMAGE,
     evaluate_choices,
     selector_choices,
@@ -305,9 +305,9 @@ def test_without_a_history_the_epoch_trend_says_a_checkpoint_was_loaded():
 
 def test_the_similarity_misses_count_images_where_the_labels_point_elsewhere(run):
     _, _, _, evaluation = run
-    picks = evaluation[evaluation["selector"].isin([BEST_SIMILARITY, UPPER_BOUND])]
+    picks = evaluation[evaluation["selector"].isin([BEST_SIMILARITY, BEST_WINDOW])]
     assert report.best_similarity_misses(picks) == 0.0  # error ratios fall with similarity in the fixture
-    upper = picks["selector"] == UPPER_BOUND
+    upper = picks["selector"] == BEST_WINDOW
     moved = picks.assign(window=picks["window"].where(~upper | (picks["example"] > 1), -5))
     assert report.best_similarity_misses(moved) == pytest.approx(2 / 6)
     assert report.similarity_misses_line(2 / 6, 6, TAG) == (
@@ -323,9 +323,9 @@ def test_the_gallery_shows_each_selector_but_random_and_chance(run):
     assert [t.split(":")[0] for t in panels] == ["CNN", "Fergus et al.", "Xu & Jia", "Hu & Yang-style (Gabor)"] + [
         WHOLE_IMAGE,
         BEST_SIMILARITY,
-        UPPER_BOUND,
+        BEST_WINDOW,
     ]
-    assert f"{UPPER_BOUND}: ER {rows.loc[UPPER_BOUND, 'error ratio']:.2f}" in panels[-1]
+    assert f"{BEST_WINDOW}: ER {rows.loc[BEST_WINDOW, 'error ratio']:.2f}" in panels[-1]
     assert "of 7 results worse than the blurry input [test]" in fig._suptitle.get_text()
     plt.close(fig)
     line = report.gallery_line(items[0], rows, SELECTORS, TAG)
@@ -344,7 +344,7 @@ def test_fig8_and_fig9_draw_every_method_and_the_table_says_what_the_paper_says(
     summary = report.success_rate_table(evaluation, scores, NAMES, "smoke")
     assert list(summary.index) == NAMES
     readings = summary["paper (Fig. 8, no numbers given)"]
-    assert readings["CNN"] == "highest curve" and readings["random"] == readings[UPPER_BOUND] == "not in the paper"
+    assert readings["CNN"] == "highest curve" and readings["random"] == readings[BEST_WINDOW] == "not in the paper"
     fig = report.psnr_strips_figure(evaluation, NAMES, TAG)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [n for n in NAMES if n != EXPECTED_CHANCE]
     assert "PSNR on each of 6 test images minus chance's" in fig.axes[0].get_title()
@@ -352,14 +352,14 @@ def test_fig8_and_fig9_draw_every_method_and_the_table_says_what_the_paper_says(
     leader = summary.loc[list(SELECTORS), "mean ER"].idxmin()
     line = report.success_rate_line(summary, SELECTORS, TAG)
     assert f"among the selectors: {leader} ({summary.loc[leader, 'mean ER']:.2f})" in line
-    assert f"upper bound {summary.loc[UPPER_BOUND, 'mean ER']:.2f}." in line
+    assert f"best window {summary.loc[BEST_WINDOW, 'mean ER']:.2f}." in line
 
 
 def test_the_regret_tables_and_their_lines_cover_every_claim(run):
     _, _, _, evaluation = run
     within = report.within_image_regret_table(evaluation, SELECTORS, "smoke")
-    assert within["selector"].tolist() == [*SELECTORS, EXPECTED_CHANCE, BEST_SIMILARITY, UPPER_BOUND]
-    assert within.set_index("selector").loc[UPPER_BOUND, "regret"] == 1.0
+    assert within["selector"].tolist() == [*SELECTORS, EXPECTED_CHANCE, BEST_SIMILARITY, BEST_WINDOW]
+    assert within.set_index("selector").loc[BEST_WINDOW, "regret"] == 1.0
     claims = report.regret_claims(evaluation, PAPER_CLAIMS, "smoke")
     assert claims["claim"].tolist() == [f"{a} beats {b}" for a, b in PAPER_CLAIMS]
     assert claims["paper (Fig. 8)"].iloc[-1] == "CNN comparable or better (Sec. 4.3)" and set(claims["images"]) == {3}
@@ -431,7 +431,7 @@ def test_the_verdict_lines_name_each_data_set_the_run_scored(run):
     within = report.within_image_regret_table(evaluation, SELECTORS, "smoke")
     lines = report.verdict_lines(summary, claims, within, 6, TAG)
     assert len(lines) == 3 and lines[0].startswith("[test] mean error ratio over 6 test images: ")
-    assert f"; upper bound {summary.loc[UPPER_BOUND, 'mean ER']:.2f}." in lines[0]
+    assert f"; best window {summary.loc[BEST_WINDOW, 'mean ER']:.2f}." in lines[0]
     assert "CNN beats whole image: " in lines[1] and lines[2].startswith("[test] the CNN's mean regret is ")
     regret = within.assign(**{"mean error ratio": 2.0})
     real = RealLevinScores(evaluation, regret, claims.assign(**{"verdict by kernel": "confirmed"}), "Levin")
@@ -484,6 +484,6 @@ def test_similarity_against_error_marks_the_best_similarity_and_the_upper_bound(
     fig = report.similarity_against_error_figure(scores, rows, 1, "img0_k1", 0.75, TAG)
     ax = fig.axes[0]
     assert [len(c.get_offsets()) for c in ax.collections] == [9, 1, 1]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a window", BEST_SIMILARITY, UPPER_BOUND, "λ = 0.75"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a window", BEST_SIMILARITY, BEST_WINDOW, "λ = 0.75"]
     assert ax.get_title().startswith("img0_k1: what the labels reward")
     plt.close(fig)

@@ -9,8 +9,8 @@ non-blind method, :mod:`deblur_core.deconv`), PSNR and SSIM after Levin's alignm
 Every window of a test image is scored this way once (:func:`score_windows`), which
 gives the references that frame the selectors:
 
-* **upper bound**: the window whose kernel gives the lowest error ratio. No selector of
-  windows can do better on that image.
+* **best window**: the window whose kernel gives the lowest error ratio, an upper bound for every
+  window selector on that image (the whole image is not a window and can beat it).
 * **best similarity**: the window whose kernel is most similar to the truth (what the
   labels reward). Similarity ignores a kernel's position and penalises shape and width
   differently from deconvolution, so it is not an upper bound.
@@ -20,7 +20,7 @@ gives the references that frame the selectors:
 
 Within-image metrics say how well a selector ranks one image's windows, which is what
 decides the window it picks: its **regret** (the chosen window's error ratio over the
-upper bound's, 1 at best) and the Spearman **rank correlation** between its scores and
+best window's, 1 at best) and the Spearman **rank correlation** between its scores and
 the windows' true similarities. Fig. 8 of the paper is the cumulative distribution of
 the error ratio (:func:`success_rates`); Fig. 9 shows per-image PSNR with the mean.
 """
@@ -51,9 +51,9 @@ from .selectors import Selector, rank_windows
 
 WHOLE_IMAGE = "whole image"
 BEST_SIMILARITY = "best similarity"
-UPPER_BOUND = "upper bound"
+BEST_WINDOW = "best window"
 EXPECTED_CHANCE = "chance (mean over windows)"
-REFERENCES = (UPPER_BOUND, BEST_SIMILARITY, EXPECTED_CHANCE, WHOLE_IMAGE)
+REFERENCES = (BEST_WINDOW, BEST_SIMILARITY, EXPECTED_CHANCE, WHOLE_IMAGE)
 #: the paper's claims as (A, B) pairs "A beats B", with what the paper says of each: Fig. 8 (the CNN's curve is
 #: highest) and Sec. 4.3 (the CNN's window is comparable to or better than the whole image)
 PAPER_STATEMENTS = {
@@ -194,12 +194,12 @@ def evaluate_choices(
     window_scores: pd.DataFrame,
     whole_kernels: list[np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """Score each choice from :func:`score_windows`' table, and add the upper bound and the
+    """Score each choice from :func:`score_windows`' table, and add the best window and the
     expected chance level.
 
     Returns one row per (example, selector) with ``window``, ``similarity``, ``rank
     correlation``, ``image``, ``kernel``, ``kernel size``, ``error ratio``, ``PSNR``,
-    ``SSIM``, ``PSNR (true kernel)`` and ``regret`` (error ratio over the upper bound's).
+    ``SSIM``, ``PSNR (true kernel)`` and ``regret`` (error ratio over the best window's).
     """
     per_window = window_scores.set_index(["example", "window"])
     rows = []
@@ -222,7 +222,7 @@ def evaluate_choices(
         rows.append(
             {
                 "example": index,
-                "selector": UPPER_BOUND,
+                "selector": BEST_WINDOW,
                 "window": upper,
                 "similarity": float(windows.loc[upper, "similarity"]),
                 "rank correlation": np.nan,
@@ -243,7 +243,7 @@ def evaluate_choices(
             }
         )
     evaluation = pd.DataFrame(rows)
-    best = evaluation[evaluation["selector"] == UPPER_BOUND].set_index("example")["error ratio"]
+    best = evaluation[evaluation["selector"] == BEST_WINDOW].set_index("example")["error ratio"]
     # chance's regret is the mean of the windows' regrets, already set; the others are one window's
     evaluation["regret"] = evaluation["regret"].fillna(evaluation["error ratio"] / evaluation["example"].map(best))
     return evaluation

@@ -22,9 +22,9 @@ from ..profiles import RegionSettings
 from .dataset import levin_examples
 from .evaluation import (
     BEST_SIMILARITY,
+    BEST_WINDOW,
     EXPECTED_CHANCE,
     PAPER_CLAIMS,
-    UPPER_BOUND,
     claim_differences_by,
     evaluate_choices,
     paper_statement,
@@ -77,7 +77,7 @@ def score_selectors_on_levin(
     whole = whole_image_kernels(examples, estimator_options=options, cache_dir=cache_dir, progress=progress)
     window_scores = score_windows(labels, cache_dir=cache_dir, progress=progress)
     evaluation = evaluate_choices(labels, selector_choices(labels, selectors, whole), window_scores, whole)
-    names = list(selectors) + [EXPECTED_CHANCE, BEST_SIMILARITY, UPPER_BOUND]
+    names = list(selectors) + [EXPECTED_CHANCE, BEST_SIMILARITY, BEST_WINDOW]
     regret = within_image_table(evaluation, names, clusters_by="kernel")
     mean_error_ratio = evaluation.groupby("selector")["error ratio"].mean()
     regret.insert(2, "mean error ratio", regret["selector"].map(mean_error_ratio))

@@ -27,10 +27,10 @@ from ..stats import MIN_UNITS_FOR_VERDICT
 from ..tables import claims_markdown, interval_text
 from .evaluation import (
     BEST_SIMILARITY,
+    BEST_WINDOW,
     EXPECTED_CHANCE,
     PAPER_CLAIMS,
     REFERENCES,
-    UPPER_BOUND,
     WHOLE_IMAGE,
     claim_differences_by,
     kernel_size_confound,
@@ -62,7 +62,7 @@ PAPER_FIG8_READINGS = {
 }
 
 # the references after the selectors, in the order of every figure and table from §5 on
-REFERENCE_ORDER = (EXPECTED_CHANCE, WHOLE_IMAGE, BEST_SIMILARITY, UPPER_BOUND)
+REFERENCE_ORDER = (EXPECTED_CHANCE, WHOLE_IMAGE, BEST_SIMILARITY, BEST_WINDOW)
 
 NOT_COVERED = """\
 **What this notebook does not cover, and why.** Sun et al.'s 640 synthetic images (the paper's Fig. 8) and Köhler
@@ -549,10 +549,10 @@ def best_similarity_misses(evaluation: pd.DataFrame) -> float:
     float
         0: the labels' similarity always points at the best window to deblur with; 1: never.
     """
-    picks = evaluation[evaluation["selector"].isin([BEST_SIMILARITY, UPPER_BOUND])].pivot_table(
+    picks = evaluation[evaluation["selector"].isin([BEST_SIMILARITY, BEST_WINDOW])].pivot_table(
         index="example", columns="selector", values="window"
     )
-    return float((picks[BEST_SIMILARITY] != picks[UPPER_BOUND]).mean())
+    return float((picks[BEST_SIMILARITY] != picks[BEST_WINDOW]).mean())
 
 
 def similarity_misses_line(similarity_misses: float, test_images: int, tag: str) -> str:
@@ -660,7 +660,7 @@ def gallery_line(item, rows: pd.DataFrame, selectors, tag: str) -> str:
     best = rows.loc[list(selectors), "error ratio"].idxmin()
     return (
         f"{tag} take-away: on {item.example.name}, {best} picks the best window of the selectors (error ratio "
-        f"{rows.loc[best, 'error ratio']:.2f}; upper bound {rows.loc[UPPER_BOUND, 'error ratio']:.2f}). "
+        f"{rows.loc[best, 'error ratio']:.2f}; best window {rows.loc[BEST_WINDOW, 'error ratio']:.2f}). "
         "One image decides nothing: §6 counts every test image."
     )
 
@@ -787,7 +787,7 @@ def success_rate_line(summary: pd.DataFrame, selectors, tag: str) -> str:
     return (
         f"{tag} take-away: lowest mean error ratio among the selectors: {leader} ({mean_er[leader]:.2f}); "
         f"whole image {mean_er[WHOLE_IMAGE]:.2f}, chance {mean_er[EXPECTED_CHANCE]:.2f}, "
-        f"upper bound {mean_er[UPPER_BOUND]:.2f}. Whether a gap is real is tested image by image below."
+        f"best window {mean_er[BEST_WINDOW]:.2f}. Whether a gap is real is tested image by image below."
     )
 
 
@@ -800,7 +800,7 @@ def within_image_regret_table(evaluation: pd.DataFrame, selectors, profile: str)
     evaluation : pandas.DataFrame
         :func:`~.evaluation.evaluate_choices`' table.
     selectors : iterable of str
-        The selectors' names; chance, best similarity and the upper bound follow them.
+        The selectors' names; chance, best similarity and the best window follow them.
     profile : str
         The profile of the run, for the ``profile`` column.
 
@@ -809,7 +809,7 @@ def within_image_regret_table(evaluation: pd.DataFrame, selectors, profile: str)
     pandas.DataFrame
         :func:`~.evaluation.within_image_table`'s table with ``profile`` and ``paper`` columns.
     """
-    names = list(selectors) + [EXPECTED_CHANCE, BEST_SIMILARITY, UPPER_BOUND]
+    names = list(selectors) + [EXPECTED_CHANCE, BEST_SIMILARITY, BEST_WINDOW]
     return within_image_table(evaluation, names).assign(profile=profile, paper="not reported")
 
 
@@ -1082,11 +1082,11 @@ def verdict_lines(
         One line per finding.
     """
     mean_er = summary["mean ER"]
-    ranking = mean_er.drop(UPPER_BOUND).sort_values()
+    ranking = mean_er.drop(BEST_WINDOW).sort_values()
     lines = [
         f"{tag} mean error ratio over {test_images} test images: "
         + ", ".join(f"{name} {value:.2f}" for name, value in ranking.items())
-        + f"; upper bound {mean_er[UPPER_BOUND]:.2f}.",
+        + f"; best window {mean_er[BEST_WINDOW]:.2f}.",
         f"{tag} on regret, paired by test image: "
         + "; ".join(f"{r['claim']}: {r['verdict']}" for r in claims.to_dict("records"))
         + ".",
@@ -1103,7 +1103,7 @@ def verdict_lines(
         lines.append(
             f"{tag} on Levin et al.'s {real.evaluation['example'].nunique()} real images, mean error ratio CNN "
             f"{real_mean_er['CNN']:.2f}, "
-            f"chance {real_mean_er[EXPECTED_CHANCE]:.2f}, upper bound {real_mean_er[UPPER_BOUND]:.2f}; per image: "
+            f"chance {real_mean_er[EXPECTED_CHANCE]:.2f}, best window {real_mean_er[BEST_WINDOW]:.2f}; per image: "
             + "; ".join(f"{r['claim']}: {r['verdict']}" for r in records)
             + "; resampling kernels: "
             + "; ".join(f"{r['claim']}: {r['verdict by kernel']}" for r in records)
@@ -1386,7 +1386,7 @@ def similarity_against_error_figure(
     on_image = window_scores[window_scores["example"] == example]
     fig, ax = plt.subplots(figsize=(5.5, 4))
     ax.scatter(on_image["similarity"], on_image["error ratio"], s=14, color="0.5", label="a window")
-    for selector in (BEST_SIMILARITY, UPPER_BOUND):
+    for selector in (BEST_SIMILARITY, BEST_WINDOW):
         chosen = on_image[on_image["window"] == int(rows.loc[selector, "window"])]
         ax.scatter(chosen["similarity"], chosen["error ratio"], s=80, color=method_colour(selector), label=selector)
     ax.axvline(threshold, color="k", ls="--", lw=1, label=f"λ = {threshold}")
