@@ -4,6 +4,7 @@ import dataclasses
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -186,3 +187,14 @@ def test_explorers_build_their_widgets(study, benchmark, tmp_path):
     assert side_by_side.children[2].value == max(side_by_side.children[2].options)
     runner = report.case_runner(benchmark, settings, seed=0, loss="paper", cache_dir=tmp_path, tag="[t]")
     assert runner.children[0].children[2].description == "Run SelfDeblur-J (8 it.)"
+
+
+def test_timing_line_gives_the_runs_computed_time_even_from_the_cache(study):
+    _, _, sweep = study
+    runs = sweep.blind_scores.assign(cached=True, seconds=30.0)
+    others = sweep.scores[~sweep.scores.index.isin(runs.index)]
+    cached_sweep = dataclasses.replace(sweep, scores=pd.concat([others, runs]))
+    line = report.timing_line(cached_sweep, 12.0, "[t]")
+    # 6 main runs and the seed study's extra one; the study's rows keep their own (uncached) times
+    assert line.startswith("[t] notebook time 0.2 min; its 7 SelfDeblur runs took ")
+    assert "(6 of them loaded from cache here)" in line

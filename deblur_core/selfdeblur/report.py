@@ -561,3 +561,14 @@ def collapse_count(sweep, case_name: str) -> tuple[int, int]:
     runs = pd.concat([sweep.reference_scores, alternating])
     flags = runs.loc[runs["case"] == case_name, "kernel collapsed"].astype(bool)
     return int(flags.sum()), len(flags)
+
+
+def timing_line(sweep, elapsed_seconds: float, tag: str) -> str:
+    """§10: this execution's time beside what the SelfDeblur runs cost when they were computed (recorded with each
+    run), so that a copy executed from the cache still says what a cold run takes."""
+    runs = pd.concat([sweep.blind_scores, sweep.seed_study]).drop_duplicates(["method", "case", "seed"])
+    cached = int(runs["cached"].astype(bool).sum())
+    return (
+        f"{tag} notebook time {elapsed_seconds / 60:.1f} min; its {len(runs)} SelfDeblur runs took "
+        f"{runs['seconds'].sum() / 60:.1f} min when computed ({cached} of them loaded from cache here)."
+    )
