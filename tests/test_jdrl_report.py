@@ -329,7 +329,14 @@ def test_the_baseline_figure_zooms_draws_both_flows_and_says_what_it_shows():
     assert suptitle.startswith("Fig. 8 analogue: test pair chelsea_1_0 (misalignment 2.0 px), seed 0;")
     assert suptitle.endswith(
         "[t]\nover all test pairs the baseline's output is blurrier than its input "
-        "(sharpness 0.70 against 0.80) and moved 2.50 px"
+        "(sharpness 0.70 against 0.80) and moved 2.50 px\nthe final model's output (sharpness 0.90) is sharper than "
+        "its input"
+    )
+    # an output as sharp as its input is called what it looks like
+    unchanged = movement.assign(sharpness=[0.7, 0.82, 0.8])
+    title = report.baseline_deformation_figure(pair, shown, unchanged, seed=0, tag="[t]")._suptitle.get_text()
+    assert title.endswith(
+        "the final model's output (sharpness 0.82) barely differs from its input: at this budget it hardly deblurs"
     )
     real = report.baseline_deformation_figure(real_pair(), shown, movement.drop(columns="sharpness"), seed=0, tag="[t]")
     assert len(real.axes) == 2 * 4 and real._suptitle.get_text().endswith("[t]")
