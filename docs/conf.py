@@ -16,6 +16,8 @@ myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_dmath_double_inline = True
 # the notebooks were executed by `make reproduce`; the site shows their saved outputs
 nb_execution_mode = "off"
+# the notebooks' "What we found" cells display Markdown with tables and formulas: parse it as MyST, not CommonMark
+nb_render_markdown_format = "myst"
 # what the runs wrote to stderr is progress bars and warnings for whoever ran them; the executed notebooks keep it
 nb_output_stderr = "remove"
 # widget state is saved in the notebooks, but its JavaScript would come from a CDN: leave it out,

@@ -96,6 +96,18 @@ def test_formulas_are_mathjax_markup_with_no_emphasis_inside(site):
     assert "</em>{\\theta" not in page and "$$" not in re.sub(r"<pre.*?</pre>", "", page, flags=re.S)
 
 
+def test_findings_outputs_are_rendered_markdown_not_raw_text(site):
+    """Each notebook's "What we found" cell displays Markdown: its table and formulas must render, not show as text."""
+    pages, out = site
+    for page in pages:
+        html = re.sub(r"<pre.*?</pre>", "", (out / f"{page}.html").read_text(), flags=re.S)
+        found = html.find('<p class="rubric" id="what-we-found')
+        assert found >= 0, f"{page}: no rendered 'What we found' heading"
+        assert "<table" in html[found:], f"{page}: the findings' table is not a table"
+        text = re.sub(r"<[^>]+>", "", FORMULA.sub("", html))  # text outside the typeset formulas
+        assert "|---|" not in text and "\\mathcal" not in text, f"{page}: raw Markdown or TeX"
+
+
 def test_code_is_folded_and_outputs_stay(site):
     pages, out = site
     for page in pages:
