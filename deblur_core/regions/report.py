@@ -853,9 +853,7 @@ def claim_lines(claims: pd.DataFrame, tag: str) -> list[str]:
     """
     lines = []
     for _, row in claims.iterrows():
-        by_image = interval_text(
-            row["CI 95% low by image"], row["CI 95% high by image"], min_units=MIN_UNITS_FOR_VERDICT
-        )
+        by_image = _interval_by_image(row)
         lines.append(
             f"{tag} {row['claim']}: regret lower by {row['mean difference']:+.2f} "
             f"[{row['CI 95% low']:+.2f}, {row['CI 95% high']:+.2f}] over {row['paired samples']} test images "
@@ -863,6 +861,11 @@ def claim_lines(claims: pd.DataFrame, tag: str) -> list[str]:
             f"{row['images']} -> {row['verdict by image']}"
         )
     return lines
+
+
+def _interval_by_image(row) -> str:
+    """A claim's CI resampling whole images (or scenes), or why there is none."""
+    return interval_text(row["CI 95% low by image"], row["CI 95% high by image"], min_units=MIN_UNITS_FOR_VERDICT)
 
 
 def held_out_regret_table(evaluation: pd.DataFrame, profile: str) -> pd.DataFrame:
@@ -941,9 +944,7 @@ def held_out_claim_lines(claims: pd.DataFrame, tag: str) -> list[str]:
     """
     lines = []
     for _, row in claims.iterrows():
-        by_image = interval_text(
-            row["CI 95% low by image"], row["CI 95% high by image"], min_units=MIN_UNITS_FOR_VERDICT
-        )
+        by_image = _interval_by_image(row)
         lines.append(
             f"{tag} held-out scenes, {row['claim']}: regret lower by {row['mean difference']:+.2f}, {by_image} "
             f"resampling {row['images']} scenes -> {row['verdict by image']} "
