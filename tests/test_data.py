@@ -70,7 +70,7 @@ def test_half_scale_benchmark(tmp_path):
 
 def test_recorded_shake_set_differs_in_kernels_and_noise_only(levin_like, tmp_path):
     shake = levin_like_benchmark(tmp_path, kernel_model="recorded-shake")
-    assert len(shake) == 32 and (tmp_path / "levin_like_v1_recorded-shake_seed0.npz").exists()
+    assert len(shake) == 32 and len(list(tmp_path.glob("levin_like_*.npz"))) == 1
     assert all(np.array_equal(a.sharp, b.sharp) and a.kernel.shape == b.kernel.shape for a, b in zip(levin_like, shake))
     assert not np.array_equal(levin_like[0].kernel, shake[0].kernel)
     with pytest.raises(ValueError, match="unknown kernel model 'real'"):

@@ -226,7 +226,10 @@ def test_kernel_size_confound_and_size_only_auc():
     assert size_only_auc([small, large]) == 1.0  # blur size alone predicts every label
 
 
-def test_a_setting_added_later_keeps_the_labels_cache_key_at_its_default():
-    default = labels_module._cache_folder("cache", 64, 32, {})
-    assert labels_module._cache_folder("cache", 64, 32, {"cleanup_threshold": 0.05}) == default
-    assert labels_module._cache_folder("cache", 64, 32, {"cleanup_threshold": 0.02}) != default
+def test_labels_cache_entry_changes_with_every_estimator_setting_and_the_grid():
+    example = make_examples(["text"], "train", image_size=61, kernel_sizes=(5, 9), kernel_count=2)[0]
+    default = labels_module._label_path("cache", example, 64, 32, {})
+    assert labels_module._label_path("cache", example, 64, 32, {"cleanup_threshold": 0.05}) == default  # the default
+    assert labels_module._label_path("cache", example, 64, 32, {"cleanup_threshold": 0.02}) != default
+    assert labels_module._label_path("cache", example, 64, 16, {}) != default
+    assert labels_module._label_path(None, example, 64, 32, {}) is None

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import storage
+from ..cache import cache_key, memoise
 from ..kernels import flip_kernel, normalize_kernel, random_motion_kernel, recorded_shake_kernel
 from ..physics.blur import convolve
 from .corpus import load_bundled
@@ -150,27 +150,23 @@ def levin_like_benchmark(
     if cache_dir is None:
         return generate_levin_like(seed, scale=scale, kernel_model=kernel_model)
     _, _, estimation_sizes = levin_like_sizes(scale)
-    suffix = "" if scale == 1.0 else f"_scale{scale:g}"
-    model = "" if kernel_model == "trajectory" else f"_{kernel_model}"
-    path = Path(cache_dir) / f"levin_like_v{LEVIN_LIKE_VERSION}{model}_seed{seed}{suffix}.npz"
-    if not path.exists():
+
+    def arrays():
         cases = generate_levin_like(seed, scale=scale, kernel_model=kernel_model)
-        arrays = {}
-        for case in cases:
-            arrays[f"{case.name}_blurry"] = case.blurry
-        for image_id in {c.image_id for c in cases}:
-            arrays[f"im{image_id}_sharp"] = next(c.sharp for c in cases if c.image_id == image_id)
-        for kernel_id in {c.kernel_id for c in cases}:
-            arrays[f"kernel{kernel_id}"] = next(c.kernel for c in cases if c.kernel_id == kernel_id)
-        storage.save_npz(path, **arrays)
-    with np.load(path) as data:
-        return [
-            BlurCase(
-                i, k, data[f"im{i}_kernel{k}_blurry"], data[f"im{i}_sharp"], data[f"kernel{k}"], estimation_sizes[k - 1]
-            )
-            for i in range(1, len(LEVIN_LIKE_IMAGES) + 1)
-            for k in range(1, len(LEVIN_KERNEL_SIZES) + 1)
-        ]
+        saved = {f"{case.name}_blurry": case.blurry for case in cases}
+        saved.update({f"im{case.image_id}_sharp": case.sharp for case in cases})
+        saved.update({f"kernel{case.kernel_id}": case.kernel for case in cases})
+        return saved
+
+    identity = {"seed": int(seed), "scale": float(scale), "kernel_model": kernel_model}
+    saved = memoise(Path(cache_dir) / f"levin_like_{cache_key(LEVIN_LIKE_VERSION, identity)}.npz", arrays)
+    return [
+        BlurCase(
+            i, k, saved[f"im{i}_kernel{k}_blurry"], saved[f"im{i}_sharp"], saved[f"kernel{k}"], estimation_sizes[k - 1]
+        )
+        for i in range(1, len(LEVIN_LIKE_IMAGES) + 1)
+        for k in range(1, len(LEVIN_KERNEL_SIZES) + 1)
+    ]
 
 
 def _estimation_size(kernel_id: int, kernel: np.ndarray) -> int:

@@ -32,15 +32,13 @@ True
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .. import storage
+from ..cache import cache_key, memoise
 from ..data.dead_leaves import SCENE_PREFIX, dead_leaves, is_scene_name, scene_seed
 from ..data.io import fit_to_shape, to_unit_range
 from ..physics.defocus import defocus_blur, linear_to_srgb, motorcycle_depth, random_depth, srgb_to_linear
@@ -223,9 +221,9 @@ def synthetic_pairs(
     sets from different seeds are disjoint in their depth, focus and misalignment).
     ``options`` are :func:`make_pair`'s keyword arguments.
 
-    The cache is one ``.npz`` per configuration, written atomically; its name holds
-    :data:`PAIRS_VERSION` and a digest of every parameter, so changing any of them
-    (or the generator's version) builds a new file instead of reusing a stale one.
+    The cache is one ``.npz`` per configuration (:func:`deblur_core.cache.memoise`), keyed by
+    :data:`PAIRS_VERSION` and every parameter, so changing any of them (or the generator's
+    version) builds a new file instead of reusing a stale one.
 
     Examples
     --------
@@ -254,17 +252,15 @@ def synthetic_pairs(
 
     if cache_dir is None:
         return generate()
-    settings = dict(
-        version=PAIRS_VERSION, names=names, count_per_image=int(count_per_image), size=size, seed=seed, options=options
-    )
-    digest = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    path = Path(cache_dir) / f"jdrl_pairs_v{PAIRS_VERSION}_{digest}.npz"
-    if not path.exists():
+
+    def arrays():
         pairs = generate()
-        arrays = {f"{i}_{field}": getattr(p, field) for i, p in enumerate(pairs) for field in _PAIR_FIELDS}
-        storage.save_npz(path, names=np.array([p.name for p in pairs]), **arrays)
-    with np.load(path) as data:
-        return [
-            MisalignedPair(str(name), *(data[f"{i}_{field}"] for field in _PAIR_FIELDS))
-            for i, name in enumerate(data["names"])
-        ]
+        fields = {f"{i}_{field}": getattr(p, field) for i, p in enumerate(pairs) for field in _PAIR_FIELDS}
+        return {"names": np.array([p.name for p in pairs]), **fields}
+
+    identity = dict(names=names, count_per_image=int(count_per_image), size=size, seed=seed, options=options)
+    saved = memoise(Path(cache_dir) / f"jdrl_pairs_{cache_key(PAIRS_VERSION, identity)}.npz", arrays)
+    return [
+        MisalignedPair(str(name), *(saved[f"{i}_{field}"] for field in _PAIR_FIELDS))
+        for i, name in enumerate(saved["names"])
+    ]

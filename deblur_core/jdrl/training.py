@@ -29,8 +29,6 @@ Runs are cached by configuration, variant and data; a checkpoint after every epo
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +37,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import storage
+from ..cache import cache_key
 from ..ddp import process_group
 from ..device import seed_everything, select_device
 from ..models.unet import OUTPUTS as UNET_OUTPUTS
 from ..models.unet import UNet
-from ..progress import progress_bar
+from ..training_loop import train_epochs
 from .losses import adaptive_deblurring_loss, charbonnier, reblurring_loss, total_loss
 from .reblurring import ReblurModule
 from .tensors import images_to_tensor
@@ -128,44 +126,37 @@ def _check_pairs(blurry: np.ndarray, sharp: np.ndarray, crop: int) -> None:
         raise ValueError("training images contain NaN or infinite values")
 
 
-def _digest(identity: dict, blurry: np.ndarray, sharp: np.ndarray) -> str:
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    for array in (blurry, sharp):
-        digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
-    return digest.hexdigest()[:16]
-
-
 def run_key(
     blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig, world_size: int = 1
 ) -> str:
-    """Hash of the version, variant, configuration and data (and the number of training processes beyond one).
+    """Cache key (:func:`deblur_core.cache.cache_key`) of the variant, the configuration, the number of
+    training processes and the float32 pairs.
 
     ``epochs`` is left out: a longer run continues a shorter one.
     """
-    identity = {"version": ALGORITHM_VERSION, "variant": dataclasses.asdict(variant), **config.to_dict()}
+    identity = {"variant": dataclasses.asdict(variant), "world_size": int(world_size), **config.to_dict()}
     del identity["epochs"]
-    return _digest(_with_world_size(identity, world_size), blurry, sharp)
+    return cache_key(ALGORITHM_VERSION, identity, *_as_trained(blurry, sharp))
 
 
-def _with_world_size(identity: dict, world_size: int) -> dict:
-    # keyed only beyond one process, so that single-process caches stay valid
-    return identity if world_size == 1 else {**identity, "world_size": world_size}
+def _as_trained(blurry, sharp) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(blurry, dtype=np.float32), np.asarray(sharp, dtype=np.float32)
 
 
 def warmup_key(
     blurry: np.ndarray, sharp: np.ndarray, variant: JDRLVariant, config: JDRLConfig, world_size: int = 1
 ) -> str:
-    """Hash of what the warm-up depends on: variants that differ only after it share one.
+    """Cache key of what the warm-up depends on: variants that differ only after it share one.
 
     The warm-up uses neither the reblurring module nor ``alpha``, so ``final``, #4, #5
     and #6 begin identically; #1, #2 and #3 change the deblurring loss and get their own.
     """
     identity = {
-        "version": ALGORITHM_VERSION,
         "warm-up of": {part: getattr(variant, part) for part in _WARMUP_PARTS},
+        "world_size": int(world_size),
         **{k: v for k, v in config.to_dict().items() if k not in _NOT_IN_WARMUP},
     }
-    return _digest(_with_world_size(identity, world_size), blurry, sharp)
+    return cache_key(ALGORITHM_VERSION, identity, *_as_trained(blurry, sharp))
 
 
 _WARMUP_PARTS = ("deform", "bidirectional", "mask")
@@ -279,16 +270,6 @@ def _attach_reblur(optimiser: torch.optim.Optimizer, reblur: ReblurModule, confi
     )
 
 
-def _load_state(path: Path, config: JDRLConfig) -> dict:
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if state["epoch"] > config.epochs:
-        raise ValueError(
-            f"the cached run in {path.parent} has {state['epoch']} epochs, more than the "
-            f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
-        )
-    return state
-
-
 def train_jdrl(
     blurry: np.ndarray,
     sharp: np.ndarray,
@@ -311,7 +292,7 @@ def train_jdrl(
     warm-up is the same as an earlier run's starts from it instead of training it again
     (``warmup_reused`` in the result).
     """
-    blurry, sharp = np.asarray(blurry, dtype=np.float32), np.asarray(sharp, dtype=np.float32)
+    blurry, sharp = _as_trained(blurry, sharp)
     _check_pairs(blurry, sharp, config.crop)
     group = process_group()
     device = select_device()
@@ -328,7 +309,6 @@ def train_jdrl(
     rng = np.random.default_rng(config.seed)
     # several processes share one epoch order (rng) but draw their own crops
     crop_rng = np.random.default_rng([config.seed, group.rank]) if group.distributed else rng
-    history: list[dict] = []
     checkpoint = warmup_checkpoint = None
     if cache_dir is not None:
         key = run_key(blurry, sharp, variant, config, group.world_size)
@@ -336,29 +316,11 @@ def train_jdrl(
         if config.warmup_epochs > 0:
             key = warmup_key(blurry, sharp, variant, config, group.world_size)
             warmup_checkpoint = Path(cache_dir) / "warm-up" / key / "checkpoint.pt"
-    state, warmup_reused = None, False
-    if checkpoint is not None and checkpoint.exists():
-        state = _load_state(checkpoint, config)
-    elif warmup_checkpoint is not None and warmup_checkpoint.exists():
-        state, warmup_reused = _load_state(warmup_checkpoint, config), True
-    if state is not None:
-        model.load_state_dict(state["model"])
-        if reblur is not None and state["reblur"] is not None:
-            reblur.load_state_dict(state["reblur"])
-        if reblur is not None and state["epoch"] > config.warmup_epochs:
-            _attach_reblur(optimiser, reblur, config)
-        optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
-        rng.bit_generator.state = state["rng"]
-        if group.distributed:
-            crop_rng.bit_generator.state = state["crop_rngs"][group.rank]
-        torch.set_rng_state(state["torch_rng"])
-        history = state["history"]
-    from_cache = len(history) == config.epochs
-
-    bar = progress_bar(total=config.epochs, initial=len(history), desc=description, enabled=progress and group.is_main)
     batch_size = max(1, config.batch_size // group.world_size)  # per process: the global batch is unchanged
-    for epoch in range(len(history) + 1, config.epochs + 1):
+    crop_rngs = None
+
+    def run_epoch(epoch: int) -> dict:
+        nonlocal crop_rngs
         epoch_started = time.perf_counter()
         warming_up = epoch <= config.warmup_epochs
         if reblur is not None and epoch == config.warmup_epochs + 1:
@@ -386,29 +348,51 @@ def train_jdrl(
             records.append(record)
         scheduler.step()
         summary = group.mean(pd.DataFrame(records).mean(numeric_only=True).to_dict())
+        # every process takes part in the gather; the main one then saves the states
+        crop_rngs = group.gather(crop_rng.bit_generator.state) if group.distributed else None
         # the epoch's own time travels with the checkpoint: a run loaded from the cache still tells its cost
         seconds = time.perf_counter() - epoch_started
-        history.append({"epoch": epoch, "warm_up": warming_up, **summary, "seconds": seconds})
-        crop_rngs = group.gather(crop_rng.bit_generator.state) if group.distributed else None
-        if checkpoint is not None and group.is_main:
-            state = {
-                "epoch": epoch,
-                "model": model.state_dict(),
-                "reblur": None if reblur is None or warming_up else reblur.state_dict(),
-                "optimiser": optimiser.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "rng": rng.bit_generator.state,
-                "torch_rng": torch.get_rng_state(),
-                "history": history,
-                **({"crop_rngs": crop_rngs} if crop_rngs is not None else {}),
-            }
-            storage.save_torch(checkpoint, state)
-            if epoch == config.warmup_epochs and warmup_checkpoint is not None and not warmup_checkpoint.exists():
-                storage.save_torch(warmup_checkpoint, state)
-        group.barrier()  # no process starts an epoch that a crash could leave without its checkpoint
-        bar.set_postfix(loss=f"{summary['loss']:.4f}")
-        bar.update(1)
-    bar.close()
+        return {"epoch": epoch, "warm_up": warming_up, **summary, "seconds": seconds}
+
+    def capture(epoch: int) -> dict:
+        return {
+            "model": model.state_dict(),
+            "reblur": None if reblur is None or epoch <= config.warmup_epochs else reblur.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "rng": rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            **({"crop_rngs": crop_rngs} if crop_rngs is not None else {}),
+        }
+
+    def restore(state: dict) -> None:
+        model.load_state_dict(state["model"])
+        if reblur is not None and state["reblur"] is not None:
+            reblur.load_state_dict(state["reblur"])
+        if reblur is not None and state["epoch"] > config.warmup_epochs:
+            _attach_reblur(optimiser, reblur, config)
+        optimiser.load_state_dict(state["optimiser"])
+        scheduler.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["rng"]
+        if group.distributed:
+            crop_rng.bit_generator.state = state["crop_rngs"][group.rank]
+        torch.set_rng_state(state["torch_rng"])
+
+    run = train_epochs(
+        config.epochs,
+        run_epoch,
+        capture=capture,
+        restore=restore,
+        checkpoint=checkpoint,
+        fallback=warmup_checkpoint,
+        copies={config.warmup_epochs: warmup_checkpoint} if warmup_checkpoint is not None else None,
+        group=group,
+        progress=progress,
+        description=description,
+        postfix=lambda record: {"loss": f"{record['loss']:.4f}"},
+    )
+    warmup_reused = run.resumed_from is not None and run.resumed_from == warmup_checkpoint
+    history, from_cache = run.history, run.from_cache
     model.eval()
     if reblur is not None:
         reblur.eval()

@@ -27,14 +27,14 @@ the error ratio (:func:`success_rates`); Fig. 9 shows per-image PSNR with the me
 
 from __future__ import annotations
 
-import hashlib
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats as scipy_stats
 
-from .. import storage
+from ..cache import cache_key, memoise
 from ..deconv import deconvolve_hyper_laplacian
 from ..evaluation import known_kernel_reference, score
 from ..kernels import kernel_similarity
@@ -83,11 +83,23 @@ _METRICS = ("error ratio", "PSNR", "SSIM")
 LOWER_IS_BETTER = ("regret", "error ratio")
 
 
-def _example_key(item: LabelledExample) -> str:
-    digest = hashlib.sha256(str(WINDOW_SCORES_VERSION).encode())
-    for array in (item.example.blurry, item.example.sharp, item.example.kernel, item.kernels):
-        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
-    return digest.hexdigest()[:16]
+def _scores_path(cache_dir, item: LabelledExample) -> Path | None:
+    if cache_dir is None:
+        return None
+    example = item.example
+    key = cache_key(WINDOW_SCORES_VERSION, {}, example.blurry, example.sharp, example.kernel, item.kernels)
+    return Path(cache_dir) / "window_scores" / f"{example.name}_{key}.npz"
+
+
+def _window_scores(item: LabelledExample, bar) -> dict[str, np.ndarray]:
+    example = item.example
+    restored, reference_sse = known_kernel_reference(example.blurry, example.sharp, example.kernel)
+    table = np.empty((len(item.windows), 3))
+    for w, kernel in enumerate(item.kernels):
+        result = score(deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp, reference_sse)
+        table[w] = result.error_ratio, result.psnr, result.ssim
+        bar.update(1)
+    return {"table": table, "reference_psnr": np.float64(score(restored, example.sharp, reference_sse).psnr)}
 
 
 def score_windows(labelled: list[LabelledExample], *, cache_dir=None, progress: bool = True) -> pd.DataFrame:
@@ -97,26 +109,15 @@ def score_windows(labelled: list[LabelledExample], *, cache_dir=None, progress: 
     ``kernel size``, ``similarity``, ``error ratio``, ``PSNR``, ``SSIM`` and ``PSNR (true
     kernel)``. Each example's scores are cached under ``cache_dir`` (``None``: no cache).
     """
-    folder = None if cache_dir is None else Path(cache_dir) / "window_scores"
     rows = []
     bar = progress_bar(total=sum(len(i.windows) for i in labelled), desc="scoring every window", enabled=progress)
     for index, item in enumerate(labelled):
         example = item.example
-        path = None if folder is None else folder / f"{example.name}_{_example_key(item)}.npz"
+        path = _scores_path(cache_dir, item)
         if path is not None and path.exists():
-            with np.load(path) as saved:
-                table, reference_psnr = saved["table"], float(saved["reference_psnr"])
             bar.update(len(item.windows))
-        else:
-            restored, reference_sse = known_kernel_reference(example.blurry, example.sharp, example.kernel)
-            reference_psnr = score(restored, example.sharp, reference_sse).psnr
-            table = np.empty((len(item.windows), 3))
-            for w, kernel in enumerate(item.kernels):
-                result = score(deconvolve_hyper_laplacian(example.blurry, kernel), example.sharp, reference_sse)
-                table[w] = result.error_ratio, result.psnr, result.ssim
-                bar.update(1)
-            if path is not None:
-                storage.save_npz(path, table=table, reference_psnr=reference_psnr)
+        saved = memoise(path, functools.partial(_window_scores, item, bar))
+        table, reference_psnr = saved["table"], float(saved["reference_psnr"])
         for w in range(len(item.windows)):
             rows.append(
                 {

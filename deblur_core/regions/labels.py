@@ -6,23 +6,21 @@ and the Hu & Yang similarity of that estimate to the true kernel. A window is
 labelled good (1) when the similarity exceeds ``lambda`` (0.75 in the paper, chosen
 there for a roughly balanced 1:1 label split).
 
-Labelling is the expensive step, so it is cached: one file per example under a
-folder named by the estimator settings and the grid, written atomically as soon as
-the example is done. An interrupted run resumes where it stopped; a change of
+Labelling is the expensive step, so it is cached (:mod:`deblur_core.cache`): one file per
+example, keyed by the estimator settings, the grid, the blurry pixels and the true kernel,
+written atomically as soon as the example is done. An interrupted run resumes where it stopped; a change of
 settings or of the example's pixels starts a fresh entry.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .. import storage
+from ..cache import cache_key, memoise
 from ..kernel_estimation import EstimatorConfig, estimate_kernels
 from ..kernels import kernel_similarity
 from ..progress import progress_bar
@@ -73,32 +71,22 @@ def stack_labelled(
     return windows, labels
 
 
-_KEYED_WHEN_CHANGED = {"cleanup_threshold": 0.05}
-
-
 def estimator_config(kernel_size: int, options: dict | None = None) -> EstimatorConfig:
     """The estimator used for labels and evaluation, with ``options`` overriding its defaults."""
     return EstimatorConfig(kernel_size, **(options or {}))
 
 
-def _fingerprint(*parts) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.tobytes() if isinstance(part, np.ndarray) else json.dumps(part, sort_keys=True).encode())
-    return digest.hexdigest()[:16]
-
-
-def _cache_folder(cache_dir, window_size: int, stride: int, options: dict) -> Path | None:
+def _entry(cache_dir, stem: str, identity: dict, *arrays) -> Path | None:
+    """The cache file of one image's labels (or whole-image kernel) under ``cache_dir/labels/``."""
     if cache_dir is None:
         return None
-    settings = estimator_config(3, options).to_dict()
-    settings.pop("kernel_size")
-    # settings added after the labels were first cached enter the key only when changed
-    for name, default in _KEYED_WHEN_CHANGED.items():
-        if settings[name] == default:
-            settings.pop(name)
-    key = _fingerprint({"version": LABEL_VERSION, "window": window_size, "stride": stride, **settings})
-    return Path(cache_dir) / f"labels_{key}"
+    return Path(cache_dir) / "labels" / f"{stem}_{cache_key(LABEL_VERSION, identity, *arrays)}.npz"
+
+
+def _label_path(cache_dir, example: BlurryExample, window_size: int, stride: int, options: dict) -> Path | None:
+    estimator = estimator_config(example.kernel.shape[0], options).to_dict()
+    identity = {"window": window_size, "stride": stride, "estimator": estimator}
+    return _entry(cache_dir, example.name, identity, example.blurry, example.kernel)
 
 
 def _label_one(example: BlurryExample, windows: list[Window], options: dict, batch_size: int):
@@ -136,12 +124,10 @@ def label_windows(
     if not examples:
         raise ValueError("no examples to label; check the image lists of the split")
     options = dict(estimator_options or {})
-    folder = _cache_folder(cache_dir, window_size, stride, options)
     tasks = []
     for example in examples:
         windows = window_grid(example.blurry.shape, window_size, stride)
-        path = None if folder is None else folder / f"{example.name}_{_fingerprint(example.blurry, example.kernel)}.npz"
-        tasks.append((example, windows, path))
+        tasks.append((example, windows, _label_path(cache_dir, example, window_size, stride, options)))
     results = run_tasks(
         functools.partial(_label_task, options=options, batch_size=batch_size),
         tasks,
@@ -159,13 +145,13 @@ def label_windows(
 def _label_task(task, *, options: dict, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     """One image's window kernels and similarities: loaded from its cache file, or estimated and saved there."""
     example, windows, path = task
-    if path is not None and path.exists():
-        with np.load(path) as saved:
-            return saved["kernels"], saved["similarities"]
-    kernels, similarities = _label_one(example, windows, options, batch_size)
-    if path is not None:
-        storage.save_npz(path, kernels=kernels, similarities=similarities)
-    return kernels, similarities
+
+    def compute():
+        kernels, similarities = _label_one(example, windows, options, batch_size)
+        return {"kernels": kernels, "similarities": similarities}
+
+    saved = memoise(path, compute)
+    return saved["kernels"], saved["similarities"]
 
 
 def whole_image_kernels(
@@ -173,18 +159,17 @@ def whole_image_kernels(
 ) -> list[np.ndarray]:
     """Kernel estimated from each whole blurry image (the paper's 'whole image' baseline), cached."""
     options = dict(estimator_options or {})
-    folder = _cache_folder(cache_dir, 0, 0, options)
     kernels = []
     for example in progress_bar(examples, desc="whole-image kernels", enabled=progress):
-        path = None if folder is None else folder / f"whole_{example.name}_{_fingerprint(example.blurry)}.npy"
-        if path is not None and path.exists():
-            kernels.append(np.load(path))
-            continue
-        kernel = estimate_kernels(example.blurry[None], estimator_config(example.kernel.shape[0], options))[0]
-        if path is not None:
-            storage.save_npy(path, kernel)
-        kernels.append(kernel)
+        estimator = estimator_config(example.kernel.shape[0], options)
+        path = _entry(cache_dir, f"whole_{example.name}", {"whole image": estimator.to_dict()}, example.blurry)
+        saved = memoise(path, functools.partial(_whole_image_kernel, example.blurry, estimator))
+        kernels.append(saved["kernel"])
     return kernels
+
+
+def _whole_image_kernel(blurry: np.ndarray, estimator: EstimatorConfig) -> dict[str, np.ndarray]:
+    return {"kernel": estimate_kernels(blurry[None], estimator)[0]}
 
 
 def label_summary(labelled: list[LabelledExample], threshold: float = 0.75) -> dict:

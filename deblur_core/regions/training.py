@@ -35,8 +35,6 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -49,6 +47,7 @@ import torch.nn.functional as F
 from scipy.stats import rankdata
 
 from .. import storage
+from ..cache import cache_key
 from ..ddp import Group, epoch_order, process_group
 from ..device import Precision, seed_everything, select_precision
 from ..models.region_classifier import (
@@ -59,7 +58,7 @@ from ..models.region_classifier import (
     load_state_checked,
     prepare_windows,
 )
-from ..progress import progress_bar
+from ..training_loop import train_epochs
 
 # part of every cache key: bump it when a change alters results for an unchanged configuration
 ALGORITHM_VERSION = 1
@@ -206,13 +205,6 @@ def predict_scores(model: RegionClassifier, windows, *, batch_size: int = 64) ->
     return torch.sigmoid(_logits(model, check_windows(windows), int(batch_size))).double().numpy()
 
 
-def _hash_array(digest, array: np.ndarray) -> None:
-    array = np.ascontiguousarray(array)
-    digest.update(f"{array.dtype.str}{array.shape}".encode())
-    # the buffer itself, not tobytes(): no copy of what may be gigabytes of windows
-    digest.update(memoryview(array).cast("B"))
-
-
 def run_key(
     train_windows,
     train_labels,
@@ -222,28 +214,23 @@ def run_key(
     initial_state: Mapping | None = None,
     world_size: int = 1,
 ) -> str:
-    """Cache key: a hash of the algorithm version, the configuration without ``epochs`` (so that a
-    longer run continues a shorter one), the precision and device it resolves to here, the
-    windows, the labels (as checked by :func:`check_labels`), the initial weights and, for
-    training with several processes (:mod:`deblur_core.ddp`), their number."""
+    """Cache key (:func:`deblur_core.cache.cache_key`) of the configuration without ``epochs`` (so that a
+    longer run continues a shorter one), the precision and device it resolves to here, the number of
+    training processes (:mod:`deblur_core.ddp`), the windows, the labels (as checked by
+    :func:`check_labels`) and the initial weights."""
     precision = select_precision(precision=config.precision)
     identity = {
-        "version": ALGORITHM_VERSION,
         "resolved_precision": precision.name,
         "device": precision.device.type,
+        "world_size": int(world_size),
+        "initial_state": sorted(initial_state or {}),
         **config.to_dict(),
     }
     del identity["epochs"]
-    if world_size > 1:  # keyed only then, so that single-process caches stay valid
-        identity["world_size"] = world_size
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    for windows, labels in ((train_windows, train_labels), (val_windows, val_labels)):
-        _hash_array(digest, np.asarray(windows))
-        _hash_array(digest, check_labels(labels, len(labels)))
-    for name, tensor in sorted((initial_state or {}).items()):
-        digest.update(name.encode())
-        _hash_array(digest, tensor.detach().cpu().reshape(-1).view(torch.uint8).numpy())
-    return digest.hexdigest()[:16]
+    arrays = [np.asarray(train_windows), check_labels(train_labels, len(train_labels))]
+    arrays += [np.asarray(val_windows), check_labels(val_labels, len(val_labels))]
+    arrays += [tensor for _, tensor in sorted((initial_state or {}).items())]
+    return cache_key(ALGORITHM_VERSION, identity, *arrays)
 
 
 def classifier_step(model, optimiser, windows: torch.Tensor, labels: torch.Tensor, precision: Precision):
@@ -360,52 +347,41 @@ def train_classifier(
     optimiser = torch.optim.SGD(
         trained.parameters(), lr=config.learning_rate, momentum=config.momentum, weight_decay=config.weight_decay
     )
-    history: list[dict] = []
     checkpoint = None
     if cache_dir is not None:
         key = run_key(train_windows, train_labels, val_windows, val_labels, config, initial_state, group.world_size)
         checkpoint = Path(cache_dir) / key / "checkpoint.pt"
-    if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
-        if state["epoch"] > config.epochs:
-            raise ValueError(
-                f"the cached run in {checkpoint.parent} has {state['epoch']} epochs, more than the "
-                f"{config.epochs} asked for; ask for at least {state['epoch']} or use another cache_dir"
-            )
-        model.load_state_dict(state["model"])
-        optimiser.load_state_dict(state["optimiser"])
-        generator.set_state(state["generator"])
-        history = state["history"]
-    from_cache = len(history) == config.epochs
 
-    bar = progress_bar(
-        total=config.epochs, initial=len(history), desc="region classifier", enabled=progress and group.is_main
-    )
-    for epoch in range(len(history) + 1, config.epochs + 1):
+    def run_epoch(epoch: int) -> dict:
         train_loss = _train_epoch(
             trained, optimiser, train_windows, train_labels, config, precision, generator, epoch, group
         )
-        record = {
+        return {
             "epoch": epoch,
             "train_loss": train_loss,
             **_validation_scores(model, val_windows, val_labels, config.batch_size),
         }
-        history.append(record)
-        if checkpoint is not None and group.is_main:
-            storage.save_torch(
-                checkpoint,
-                {
-                    "epoch": epoch,
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "generator": generator.get_state(),
-                    "history": history,
-                },
-            )
-        group.barrier()  # no process starts an epoch that a crash could leave without its checkpoint
-        bar.set_postfix(train_loss=f"{train_loss:.4f}", val_auc=f"{record['val_auc']:.3f}")
-        bar.update(1)
-    bar.close()
+
+    def capture(epoch: int) -> dict:
+        return {"model": model.state_dict(), "optimiser": optimiser.state_dict(), "generator": generator.get_state()}
+
+    def restore(state: dict) -> None:
+        model.load_state_dict(state["model"])
+        optimiser.load_state_dict(state["optimiser"])
+        generator.set_state(state["generator"])
+
+    run = train_epochs(
+        config.epochs,
+        run_epoch,
+        capture=capture,
+        restore=restore,
+        checkpoint=checkpoint,
+        group=group,
+        progress=progress,
+        description="region classifier",
+        postfix=lambda record: {"train_loss": f"{record['train_loss']:.4f}", "val_auc": f"{record['val_auc']:.3f}"},
+    )
+    history, from_cache = run.history, run.from_cache
 
     frame = pd.DataFrame(history)
     # with a one-class validation set there is no AUC to peak: the last epoch stands in

@@ -22,11 +22,7 @@ is loaded instead of recomputed, an interrupted one resumes from its last checkp
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
-import pickle
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .. import storage
+from .. import cache, storage
 from ..device import Precision, select_precision
 from ..kernels import check_kernel_size, kernel_similarity
 from ..losses import ssim_loss, total_variation
@@ -58,9 +54,6 @@ RECIPES = {
     "paper": {"loss": "paper", "schedule": "scaled"},
     "authors": {"loss": "mse-then-ssim", "schedule": "fixed", "non_local_levels": 3},
 }
-# fields added after ALGORITHM_VERSION 4 enter the cache key only when they differ from their
-# default, so runs cached before they existed stay valid
-_KEYED_WHEN_SET = {"schedule": "scaled", "non_local_levels": 0}
 TV_WEIGHT_PER_SIGMA = 0.1
 # part of every cache key: bump it when a change alters results for an unchanged configuration
 ALGORITHM_VERSION = 4
@@ -174,19 +167,11 @@ class SelfDeblurResult:
 
 
 def run_key(blurry: np.ndarray, config: SelfDeblurConfig) -> str:
-    """Cache key: a hash of the algorithm version, the configuration, the precision and device it
-    resolves to here (``'auto'`` differs between machines) and the blurry image's pixels."""
+    """Cache key (:func:`deblur_core.cache.cache_key`) of the configuration, the precision and device it
+    resolves to here (``'auto'`` differs between machines) and the blurry image as the run reads it."""
     precision = select_precision(precision=config.precision)
-    identity = {
-        "version": ALGORITHM_VERSION,
-        "resolved_precision": precision.name,
-        "device": precision.device.type,
-        **{k: v for k, v in config.to_dict().items() if _KEYED_WHEN_SET.get(k, object()) != v},
-    }
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
-    digest.update(np.ascontiguousarray(blurry, dtype=np.float32).tobytes())
-    digest.update(str(blurry.shape).encode())
-    return digest.hexdigest()[:16]
+    identity = {"resolved_precision": precision.name, "device": precision.device.type, **config.to_dict()}
+    return cache.cache_key(ALGORITHM_VERSION, identity, _check_blurry(blurry, config.kernel_size))
 
 
 def _check_blurry(blurry, kernel_size) -> np.ndarray:
@@ -346,16 +331,19 @@ def _evaluate(x: np.ndarray, k: np.ndarray, sharp, true_kernel) -> dict:
     return scores
 
 
-def _result_from_files(folder: Path, config: SelfDeblurConfig) -> SelfDeblurResult:
-    with np.load(folder / FINISHED) as data:
-        snapshots = {
-            int(i): (x, k)
-            for i, x, k in zip(data["snapshot_iterations"], data["snapshot_images"], data["snapshot_kernels"])
-        }
-        latent, kernel = data["latent"], data["kernel"]
-        tv_weight, seconds = float(data["tv_weight"]), float(data["seconds"])
+def _finished_run(folder: Path | None, config: SelfDeblurConfig) -> SelfDeblurResult | None:
+    saved = None if folder is None else cache.load_arrays(folder / FINISHED)
+    if saved is None or not (folder / "history.csv").exists():
+        return None
+    snapshots = {
+        int(i): (x, k)
+        for i, x, k in zip(saved["snapshot_iterations"], saved["snapshot_images"], saved["snapshot_kernels"])
+    }
     history = pd.read_csv(folder / "history.csv")
-    return SelfDeblurResult(latent, kernel, history, snapshots, config, tv_weight, seconds, from_cache=True)
+    tv_weight, seconds = float(saved["tv_weight"]), float(saved["seconds"])
+    return SelfDeblurResult(
+        saved["latent"], saved["kernel"], history, snapshots, config, tv_weight, seconds, from_cache=True
+    )
 
 
 def _run_folder(blurry: np.ndarray, config: SelfDeblurConfig, cache_dir) -> Path | None:
@@ -395,19 +383,17 @@ def run_selfdeblur(
     """
     blurry = _check_blurry(blurry, config.kernel_size)
     folder = _run_folder(blurry, config, cache_dir)
-    if folder is not None and (folder / FINISHED).exists():
-        return _result_from_files(folder, config)
+    finished = _finished_run(folder, config)
+    if finished is not None:
+        return finished
 
     noise = config.noise_level if config.noise_level is not None else estimate_noise_level(blurry)
     tv_weight = config.tv_weight if config.tv_weight is not None else tv_weight_for_noise(noise)
     run = SelfDeblurOptimiser(blurry, config, tv_weight, select_precision(precision=config.precision))
     checkpoint = folder / "checkpoint.pt" if folder is not None else None
-    if checkpoint is not None and checkpoint.exists():
-        try:
-            run.load_state_dict(torch.load(checkpoint, map_location=run.precision.device, weights_only=True))
-        except pickle.UnpicklingError:
-            # written before checkpoints held tensors only: start the run again rather than unpickle code
-            warnings.warn(f"{checkpoint} is an old-format checkpoint; the run starts again", stacklevel=2)
+    state = cache.load_checkpoint(checkpoint, map_location=run.precision.device) if checkpoint is not None else None
+    if state is not None:
+        run.load_state_dict(state)
     snapshot_at = set(config.snapshot_iterations())
     last_save = time.perf_counter()
     bar = progress_bar(total=config.iterations, initial=run.iteration, desc=description, enabled=progress)
@@ -426,7 +412,7 @@ def run_selfdeblur(
         run.history.append(record)
         bar.update(1)
         if checkpoint is not None and time.perf_counter() - last_save > checkpoint_seconds:
-            storage.save_torch(checkpoint, run.state_dict())
+            cache.save_checkpoint(checkpoint, run.state_dict())
             last_save = time.perf_counter()
     bar.close()
 
