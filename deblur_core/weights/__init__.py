@@ -14,6 +14,8 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from .. import storage
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
@@ -47,12 +49,42 @@ def describe_shipped(name: str) -> str:
     return f"shipped {name} ({trained}{'; ' + details if details else ''})"
 
 
+def _same_values(a, b) -> bool:
+    import torch
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_values(a[key], b[key]) for key in a)
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        return a.dtype == b.dtype and a.shape == b.shape and bool(torch.equal(a, b))
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return a.dtype == b.dtype and np.array_equal(a, b)
+    return type(a) is type(b) and a == b
+
+
+def _contents(path: Path):
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as saved:
+            return {key: saved[key] for key in saved.files}
+    import torch
+
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
 def ship(source, name: str, profile: str, **facts) -> Path:
-    """Copy ``source`` into the package as ``name`` (atomically) and record it in the manifest."""
+    """Copy ``source`` into the package as ``name`` (atomically) and record it in the manifest.
+
+    Weights equal to the shipped ones (a notebook re-executed from its cache) leave the file
+    and its training date as they are, so that a re-execution changes nothing in git.
+    """
     target = WEIGHTS_DIR / name
-    with storage.atomic_path(target) as tmp:
-        shutil.copyfile(source, tmp)
     entries = manifest()
-    entries[name] = {"profile": profile, "trained": datetime.now(timezone.utc).date().isoformat(), **facts}
-    storage.write_json(MANIFEST, entries)
+    unchanged = target.is_file() and name in entries and _same_values(_contents(Path(source)), _contents(target))
+    if not unchanged:
+        with storage.atomic_path(target) as tmp:
+            shutil.copyfile(source, tmp)
+    trained = entries[name]["trained"] if unchanged else datetime.now(timezone.utc).date().isoformat()
+    entry = {"profile": profile, "trained": trained, **facts}
+    if entries.get(name) != entry:
+        entries[name] = entry
+        storage.write_json(MANIFEST, entries)
     return target
