@@ -71,6 +71,7 @@ benchmarks: setup
 	$(call benchmark,ddp_training,)
 	$(call benchmark,kernel_estimation,)
 	$(call benchmark,selfdeblur_determinism,)
+	$(call benchmark,selfdeblur_roofline,--compile)
 	$(call benchmark,selfdeblur_speed,--rounds 3 --accuracy-iterations 0 --cli-iterations 12)
 
 test-browser: setup-browser
