@@ -72,6 +72,10 @@ _JDRL_QUICK = {
     "reblur_width": 16,
     "batch_size": 4,
     "output": "residual",
+    "schedule": "step",
+    "lr_warmup": 0.05,
+    "dropout": 0.4,
+    "flips": False,
     "seed": 0,
     "seeds": (0,),
 }
@@ -275,6 +279,10 @@ _SETTINGS = {
             "reblur_width": 64,
             "batch_size": 1,
             "output": "sigmoid",
+            "schedule": "step",
+            "lr_warmup": 0.05,
+            "dropout": 0.4,
+            "flips": False,
             "seed": 0,
             "seeds": (0,),
         },
@@ -313,6 +321,10 @@ _SETTINGS = {
             "reblur_width": 4,
             "batch_size": 2,
             "output": "residual",
+            "schedule": "cosine",
+            "lr_warmup": 0.05,
+            "dropout": 0.0,
+            "flips": True,
             "seed": 0,
             "seeds": (0,),
         },
@@ -428,6 +440,10 @@ class JDRLSettings:
     reblur_width: int
     batch_size: int
     output: str
+    schedule: str
+    lr_warmup: float
+    dropout: float
+    flips: bool
     seed: int
     seeds: tuple[int, ...]
 
@@ -445,6 +461,10 @@ class JDRLSettings:
             crop=self.crop,
             batch_size=self.batch_size,
             output=self.output,
+            schedule=self.schedule,
+            lr_warmup=self.lr_warmup,
+            dropout=self.dropout,
+            flips=self.flips,
             seed=seed,
         )
 

@@ -6,7 +6,8 @@ from deblur_core.jdrl import training
 from deblur_core.jdrl.data import make_pair
 from deblur_core.jdrl.training import SUPPLEMENT_VARIANT_2, VARIANTS, JDRLConfig, build_networks, step_loss, train_jdrl
 
-TINY = dict(width=2, reblur_width=4, levels=3, crop=33, learning_rate=3e-3, halve_every=100)
+# float32 whatever the CPU: "auto" would be bf16 on one machine and float32 on another
+TINY = dict(width=2, reblur_width=4, levels=3, crop=33, learning_rate=3e-3, halve_every=100, precision="float32")
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,75 @@ def test_residual_output_starts_from_the_input_and_trains(pairs):
     assert not torch.equal(trained.model(batch), batch)
     with pytest.raises(ValueError, match="output must be"):
         JDRLConfig(**TINY, output="tanh")
+
+
+def test_random_crops_cut_both_images_alike_and_flip_them_all_eight_ways():
+    rng = np.random.default_rng(0)
+    blurry = rng.random((1, 9, 9, 3)).astype(np.float32)
+    kinds = set()
+    for _ in range(200):
+        crop_b, crop_s = training.random_crops(blurry, blurry, 9, rng, flips=True)
+        assert np.array_equal(crop_b, crop_s)
+        kinds.add(crop_b.tobytes())
+    assert len(kinds) == 8  # the eight symmetries of the square, each seen
+    plain, _ = training.random_crops(blurry, blurry, 9, rng, flips=False)
+    assert np.array_equal(plain, blurry)
+    tops_and_lefts = {training.random_crops(blurry, blurry, 4, rng)[0].tobytes() for _ in range(600)}
+    assert len(tops_and_lefts) == 36  # every 4 px window of a 9 px image can be drawn
+
+
+def test_the_schedule_sets_the_learning_rate_of_each_step(pairs, monkeypatch):
+    blurry, sharp = pairs
+    seen = []
+    real_step = training.training_step
+
+    def recording(model, reblur, optimiser, *args, **kwargs):
+        seen.append([group["lr"] for group in optimiser.param_groups])
+        return real_step(model, reblur, optimiser, *args, **kwargs)
+
+    monkeypatch.setattr(training, "training_step", recording)
+    config = JDRLConfig(**(TINY | {"batch_size": 1}), epochs=3, warmup_epochs=1, schedule="cosine", lr_warmup=0.0)
+    train_jdrl(blurry, sharp, VARIANTS["final"], config, progress=False)
+    rates = [lrs[0] for lrs in seen]
+    assert len(rates) == 6 and rates[0] == config.learning_rate and rates[-1] == 0.0
+    assert all(len(lrs) == 2 and lrs[0] == lrs[1] for lrs in seen[2:])  # the reblurring module follows the UNet
+
+
+def test_a_cosine_run_of_other_length_is_another_run(pairs):
+    blurry, sharp = pairs
+    step, cosine, longer = (
+        JDRLConfig(**TINY, epochs=epochs, warmup_epochs=1, schedule=s)
+        for epochs, s in ((4, "step"), (4, "cosine"), (8, "cosine"))
+    )
+    final = VARIANTS["final"]
+    assert training.run_key(blurry, sharp, final, step) == training.run_key(
+        blurry, sharp, final, JDRLConfig(**TINY, epochs=8, warmup_epochs=1)
+    )
+    assert training.run_key(blurry, sharp, final, cosine) != training.run_key(blurry, sharp, final, longer)
+    assert training.warmup_key(blurry, sharp, final, cosine) != training.warmup_key(blurry, sharp, final, longer)
+
+
+def test_bad_recipe_settings():
+    with pytest.raises(ValueError, match="unknown learning-rate schedule"):
+        JDRLConfig(**TINY, schedule="linear")
+    with pytest.raises(ValueError, match="dropout"):
+        JDRLConfig(**TINY, dropout=1.0)
+
+
+def test_bf16_autocast_trains_the_unet_like_float32_and_keys_its_runs_apart(pairs):
+    blurry, sharp = pairs
+    histories = {}
+    for precision in ("bfloat16", "float32"):
+        config = JDRLConfig(**(TINY | {"precision": precision}), epochs=8, warmup_epochs=1, output="residual")
+        trained = train_jdrl(blurry, sharp, VARIANTS["final"], config, progress=False)
+        histories[precision] = trained.history["loss"].to_numpy()
+        assert all(p.dtype == torch.float32 for p in trained.model.parameters())  # autocast keeps float32 masters
+    assert np.isfinite(histories["bfloat16"]).all()
+    assert abs(histories["bfloat16"].mean() / histories["float32"].mean() - 1) < 0.25
+    keys = {
+        training.run_key(blurry, sharp, VARIANTS["final"], JDRLConfig(**(TINY | {"precision": p})))
+        for p in ("bfloat16", "float32")
+    }
+    assert len(keys) == 2
+    with pytest.raises(ValueError, match="precision must be one of"):
+        JDRLConfig(**(TINY | {"precision": "fp8"}))

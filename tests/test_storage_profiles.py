@@ -67,7 +67,19 @@ def test_every_field_a_profile_hands_on_reaches_the_config(profile):
 
     jdrl = profile_settings("jdrl", profile)
     training = jdrl.training_config(seed=3)
-    for field in ("width", "reblur_width", "epochs", "warmup_epochs", "learning_rate", "halve_every", "crop"):
+    for field in (
+        "width",
+        "reblur_width",
+        "epochs",
+        "warmup_epochs",
+        "learning_rate",
+        "halve_every",
+        "crop",
+        "schedule",
+        "lr_warmup",
+        "dropout",
+        "flips",
+    ):
         assert getattr(training, field) == getattr(jdrl, field), field
     assert (training.batch_size, training.output, training.seed) == (jdrl.batch_size, jdrl.output, 3)
 

@@ -11,7 +11,9 @@ One training step (Eq. 1): the UNet ``F`` deblurs the blurry crop ``I_B`` into `
 
 For the first ``warmup_epochs`` (the paper: 15 of 100) ``I_hat`` is too poor for a
 flow, so the flows are taken between ``I_S`` and ``I_B`` and only the deblurring loss is
-used. Adam, learning rate halved every ``halve_every`` epochs.
+used. Adam, at a learning rate that follows :mod:`deblur_core.schedules`: the paper's halving every
+``halve_every`` epochs, or a warm-up and cosine decay (``schedule``), set anew before every step.
+Training crops can be flipped and transposed at random (``flips``), both images of a pair alike.
 
 Variants (:data:`VARIANTS`): #1 baseline; #2 without cycle deformation; #3 without the
 calibration mask; #4 without reblurring; #5 without the isotropic kernels; #6 without
@@ -28,6 +30,7 @@ Runs are cached by configuration, variant and data; a checkpoint after every epo
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from dataclasses import dataclass
@@ -39,15 +42,16 @@ import torch
 
 from ..cache import cache_key
 from ..ddp import process_group
-from ..device import seed_everything, select_device
+from ..device import PRECISIONS, Precision, seed_everything, select_device, select_precision
+from ..models.unet import DROPOUT, UNet
 from ..models.unet import OUTPUTS as UNET_OUTPUTS
-from ..models.unet import UNet
+from ..schedules import check_schedule, learning_rate_factor
 from ..training_loop import train_epochs
 from .losses import adaptive_deblurring_loss, charbonnier, reblurring_loss, total_loss
 from .reblurring import ReblurModule
 from .tensors import images_to_tensor
 
-ALGORITHM_VERSION = 2  # 2: the reblurring module draws from its own seed (shared warm-ups)
+ALGORITHM_VERSION = 3  # 3: the learning rate is set per step (schedules); 2: the reblurring module's own seed
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,11 @@ class JDRLConfig:
     reduction: str = "pixel"
     seed: int = 0
     output: str = "sigmoid"  # the paper's; "residual": x + F(x) (see deblur_core.models.unet)
+    schedule: str = "step"  # deblur_core.schedules: the paper's halving, "cosine" or "one-cycle"
+    lr_warmup: float = 0.05  # the cosine schedule's share of linear warm-up steps
+    dropout: float = DROPOUT  # after the UNet's two deepest levels (the supplement's 0.4)
+    flips: bool = False  # random flips and transposes of each training crop, both images alike
+    precision: str = "auto"  # the UNet's (deblur_core.device): bf16 autocast only where the hardware has it
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1 or self.crop < 16:
@@ -101,6 +110,11 @@ class JDRLConfig:
             raise ValueError(f"warmup_epochs must lie in 0..epochs, got {self.warmup_epochs}")
         if self.output not in UNET_OUTPUTS:
             raise ValueError(f"output must be one of {UNET_OUTPUTS}, got {self.output!r}")
+        check_schedule(self.schedule)
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.lr_warmup < 1:
+            raise ValueError(f"dropout and lr_warmup must lie in [0, 1), got {self.dropout} and {self.lr_warmup}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -132,10 +146,18 @@ def run_key(
     """Cache key (:func:`deblur_core.cache.cache_key`) of the variant, the configuration, the number of
     training processes and the float32 pairs.
 
-    ``epochs`` is left out: a longer run continues a shorter one.
+    Under the ``"step"`` schedule ``epochs`` is left out: a longer run continues a shorter one. The other
+    schedules spread over the whole run, so there the number of epochs makes another run. The precision is keyed
+    as it resolves here (``"auto"`` is bf16 on one machine and float32 on another).
     """
-    identity = {"variant": dataclasses.asdict(variant), "world_size": int(world_size), **config.to_dict()}
-    del identity["epochs"]
+    identity = {
+        "variant": dataclasses.asdict(variant),
+        "world_size": int(world_size),
+        "resolved_precision": _resolved_precision(config),
+        **config.to_dict(),
+    }
+    if config.schedule == "step":
+        del identity["epochs"]
     return cache_key(ALGORITHM_VERSION, identity, *_as_trained(blurry, sharp))
 
 
@@ -154,9 +176,16 @@ def warmup_key(
     identity = {
         "warm-up of": {part: getattr(variant, part) for part in _WARMUP_PARTS},
         "world_size": int(world_size),
+        "resolved_precision": _resolved_precision(config),
         **{k: v for k, v in config.to_dict().items() if k not in _NOT_IN_WARMUP},
     }
+    if config.schedule != "step":  # the warm-up's learning rates depend on the run's length
+        identity["epochs"] = config.epochs
     return cache_key(ALGORITHM_VERSION, identity, *_as_trained(blurry, sharp))
+
+
+def _resolved_precision(config: JDRLConfig) -> str:
+    return select_precision(select_device(), config.precision).name
 
 
 _WARMUP_PARTS = ("deform", "bidirectional", "mask")
@@ -171,7 +200,7 @@ def build_networks(variant: JDRLVariant, config: JDRLConfig) -> tuple[UNet, Rebl
     is what lets variants share one warm-up.
     """
     torch.manual_seed(config.seed)
-    model = UNet(width=config.width, output=config.output)
+    model = UNet(width=config.width, output=config.output, dropout=config.dropout)
     if not variant.reblur:
         return model, None
     with torch.random.fork_rng(devices=[]):
@@ -196,9 +225,16 @@ def step_loss(
     variant: JDRLVariant,
     config: JDRLConfig,
     warming_up: bool,
+    precision: Precision | None = None,
 ) -> tuple[torch.Tensor, dict]:
-    """Eq. 1 for one batch under ``variant``; ``warming_up`` takes the flows against ``I_B`` and skips reblurring."""
-    deblurred = model(blurry)
+    """Eq. 1 for one batch under ``variant``; ``warming_up`` takes the flows against ``I_B`` and skips reblurring.
+
+    The UNet runs in ``precision`` (float32 when ``None``); its output, the flows, the reblurring module and the
+    losses are float32.
+    """
+    with precision.autocast() if precision is not None else contextlib.nullcontext():
+        deblurred = model(blurry)
+    deblurred = deblurred.float()
     record = {}
     if variant.deform:
         deblurring, info = adaptive_deblurring_loss(
@@ -238,36 +274,65 @@ def training_step(
     variant: JDRLVariant,
     config: JDRLConfig,
     warming_up: bool,
+    precision: Precision | None = None,
 ) -> dict:
     """One optimiser step on Eq. 1 (:func:`step_loss`) for one batch; the batch's loss record."""
-    loss, record = step_loss(model, reblur, blurry, sharp, variant, config, warming_up)
+    loss, record = step_loss(model, reblur, blurry, sharp, variant, config, warming_up, precision=precision)
     optimiser.zero_grad(set_to_none=True)
     loss.backward()
     optimiser.step()
     return record
 
 
-def _random_crops(blurry, sharp, size, generator: np.random.Generator):
-    """The same random window from each image of the pair (the misalignment is left in)."""
+def random_crops(blurry, sharp, size, generator: np.random.Generator, flips: bool = False):
+    """The same random ``size`` window of both images of each pair (the misalignment is left in).
+
+    With ``flips``, each pair is then flipped up-down, left-right and transposed, each with probability 1/2
+    (the eight symmetries of the square, equally likely), both images alike: a flipped pair is a pair whose
+    blur and misalignment are flipped too.
+
+    >>> rng = np.random.default_rng(0)
+    >>> b = np.arange(2 * 5 * 5 * 3, dtype=np.float32).reshape(2, 5, 5, 3)
+    >>> crop_b, crop_s = random_crops(b, b + 1, 3, rng, flips=True)
+    >>> crop_b.shape, bool(np.array_equal(crop_s, crop_b + 1))
+    ((2, 3, 3, 3), True)
+    """
     height, width = blurry.shape[1:3]
     tops = generator.integers(0, height - size + 1, len(blurry))
     lefts = generator.integers(0, width - size + 1, len(blurry))
+    symmetries = generator.integers(0, 2, (len(blurry), 3)) if flips else np.zeros((len(blurry), 3), int)
 
     def crop(images):
-        return np.stack([image[top : top + size, left : left + size] for image, top, left in zip(images, tops, lefts)])
+        return np.stack(
+            [
+                _symmetry(image[top : top + size, left : left + size], *turn)
+                for image, top, left, turn in zip(images, tops, lefts, symmetries)
+            ]
+        )
 
     return crop(blurry), crop(sharp)
 
 
-def _attach_reblur(optimiser: torch.optim.Optimizer, reblur: ReblurModule, config: JDRLConfig) -> None:
-    """Give the reblurring module its own Adam group, at the UNet's current (possibly halved) rate.
+def _symmetry(image: np.ndarray, up_down, left_right, transpose) -> np.ndarray:
+    if up_down:
+        image = image[::-1]
+    if left_right:
+        image = image[:, ::-1]
+    return image.transpose(1, 0, 2) if transpose else image
+
+
+def _pairs_per_process(pairs: int, world_size: int) -> int:
+    """Pairs each process trains on per epoch: an equal share, the remainder left out."""
+    return pairs // world_size if world_size > 1 else pairs
+
+
+def _attach_reblur(optimiser: torch.optim.Optimizer, reblur: ReblurModule) -> None:
+    """Give the reblurring module its own Adam group, at the UNet's current rate (the schedule sets both).
 
     It joins after the warm-up, where it gets its first gradient; before that Adam would
     skip it anyway, so this is the same training as holding it from the start.
     """
-    optimiser.add_param_group(
-        {"params": list(reblur.parameters()), "lr": optimiser.param_groups[0]["lr"], "initial_lr": config.learning_rate}
-    )
+    optimiser.add_param_group({"params": list(reblur.parameters()), "lr": optimiser.param_groups[0]["lr"]})
 
 
 def train_jdrl(
@@ -296,16 +361,16 @@ def train_jdrl(
     _check_pairs(blurry, sharp, config.crop)
     group = process_group()
     device = select_device()
+    precision = select_precision(device, config.precision)
     seed_everything(config.seed)
     model, reblur = build_networks(variant, config)
-    model.to(device)
+    precision.prepare(model)
     if reblur is not None:
         reblur.to(device)
     # under torchrun, DDP wrappers; the reblurring module joins after the warm-up, where its forward first runs
     trained_model = group.wrap(model)
     trained_reblur = group.wrap(reblur) if reblur is not None else None
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every, gamma=0.5)
     rng = np.random.default_rng(config.seed)
     # several processes share one epoch order (rng) but draw their own crops
     crop_rng = np.random.default_rng([config.seed, group.rank]) if group.distributed else rng
@@ -317,36 +382,52 @@ def train_jdrl(
             key = warmup_key(blurry, sharp, variant, config, group.world_size)
             warmup_checkpoint = Path(cache_dir) / "warm-up" / key / "checkpoint.pt"
     batch_size = max(1, config.batch_size // group.world_size)  # per process: the global batch is unchanged
+    steps_per_epoch = -(-_pairs_per_process(len(blurry), group.world_size) // batch_size)
     crop_rngs = None
+
+    def set_learning_rate(step: int) -> None:
+        factor = learning_rate_factor(
+            step,
+            config.epochs * steps_per_epoch,
+            config.schedule,
+            steps_per_epoch=steps_per_epoch,
+            halve_every=config.halve_every,
+            warmup_fraction=config.lr_warmup,
+        )
+        for group_of_parameters in optimiser.param_groups:
+            group_of_parameters["lr"] = config.learning_rate * factor
 
     def run_epoch(epoch: int) -> dict:
         nonlocal crop_rngs
         epoch_started = time.perf_counter()
         warming_up = epoch <= config.warmup_epochs
         if reblur is not None and epoch == config.warmup_epochs + 1:
-            _attach_reblur(optimiser, reblur, config)
+            _attach_reblur(optimiser, reblur)
         model.train()
         if reblur is not None:
             reblur.train()
         records = []
         order = rng.permutation(len(blurry))
         if group.distributed:  # this process's share; every process gets as many batches
-            order = order[: len(order) - len(order) % group.world_size][group.rank :: group.world_size]
-        for start in range(0, len(order), batch_size):
+            order = order[: _pairs_per_process(len(order), group.world_size) * group.world_size][
+                group.rank :: group.world_size
+            ]
+        for batch, start in enumerate(range(0, len(order), batch_size)):
             index = order[start : start + batch_size]
-            crop_b, crop_s = _random_crops(blurry[index], sharp[index], config.crop, crop_rng)
+            crop_b, crop_s = random_crops(blurry[index], sharp[index], config.crop, crop_rng, config.flips)
+            set_learning_rate((epoch - 1) * steps_per_epoch + batch)
             record = training_step(
                 trained_model,
                 trained_reblur,
                 optimiser,
-                images_to_tensor(crop_b, device),
-                images_to_tensor(crop_s, device),
+                precision.prepare(images_to_tensor(crop_b)),
+                precision.prepare(images_to_tensor(crop_s)),
                 variant,
                 config,
                 warming_up,
+                precision=precision,
             )
             records.append(record)
-        scheduler.step()
         summary = group.mean(pd.DataFrame(records).mean(numeric_only=True).to_dict())
         # every process takes part in the gather; the main one then saves the states
         crop_rngs = group.gather(crop_rng.bit_generator.state) if group.distributed else None
@@ -359,7 +440,6 @@ def train_jdrl(
             "model": model.state_dict(),
             "reblur": None if reblur is None or epoch <= config.warmup_epochs else reblur.state_dict(),
             "optimiser": optimiser.state_dict(),
-            "scheduler": scheduler.state_dict(),
             "rng": rng.bit_generator.state,
             "torch_rng": torch.get_rng_state(),
             **({"crop_rngs": crop_rngs} if crop_rngs is not None else {}),
@@ -370,9 +450,8 @@ def train_jdrl(
         if reblur is not None and state["reblur"] is not None:
             reblur.load_state_dict(state["reblur"])
         if reblur is not None and state["epoch"] > config.warmup_epochs:
-            _attach_reblur(optimiser, reblur, config)
+            _attach_reblur(optimiser, reblur)
         optimiser.load_state_dict(state["optimiser"])
-        scheduler.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["rng"]
         if group.distributed:
             crop_rng.bit_generator.state = state["crop_rngs"][group.rank]
