@@ -392,7 +392,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sr.set_defaults(handler=command_select_region)
 
-    jd = commands.add_parser("jdrl-deblur", help="defocus deblurring with a UNet trained by notebook 02")
+    trained_for = weights.model_card("jdrl_unet.pt").get("trained_for")
+    jd = commands.add_parser(
+        "jdrl-deblur",
+        help="defocus deblurring with a UNet trained by notebook 02"
+        + (f"; the shipped one was trained for {trained_for}" if trained_for else ""),
+        description="Defocus deblurring with the JDRL UNet. "
+        + (
+            f"The shipped network was trained for {trained_for}; blur beyond that range is not removed."
+            if trained_for
+            else "No shipped network has a model card: pass --checkpoint."
+        ),
+    )
     jd.add_argument("blurry", help="blurry image (RGB, or grey repeated to RGB)")
     jd.add_argument(
         "--checkpoint",

@@ -1,3 +1,6 @@
+import json
+from dataclasses import replace
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -115,9 +118,12 @@ def test_the_paper_table_has_a_row_per_variant_and_none_for_ours_only():
 
 def test_the_settings_line_gives_the_budget_seeds_device_and_folder():
     settings = profile_settings("jdrl", "smoke")
-    line = report.settings_line(settings, [0, 1], "cpu", "/figures/x", "[smoke]")
-    assert line.startswith(f"[smoke] {settings.size} px pairs, {settings.crop} px crops")
-    assert f"{settings.epochs} epochs" in line and line.endswith("seeds [0, 1]; device cpu; figures -> /figures/x")
+    line = report.settings_line(settings, [0, 1], "cpu", "figures/x", "[smoke]", "bfloat16-autocast")
+    assert line.startswith(f"[smoke] {settings.size} px pairs, batches of {settings.batch_size} crops of")
+    assert f"{settings.epochs} epochs" in line and f"lr {settings.learning_rate:g} cosine decay" in line
+    assert line.endswith("seeds [0, 1]; device cpu, bfloat16-autocast; figures -> figures/x")
+    halving = replace(settings, schedule="step", flips=False)
+    assert f"halved every {settings.halve_every} epochs" in report.settings_line(halving, [0], "cpu", "f", "[t]")
 
 
 def test_the_data_line_counts_pairs_scenes_and_steps():
@@ -416,3 +422,25 @@ def test_what_reblurring_changes_is_drawn_and_correlated_with_the_edges():
     line = report.reblurring_edges_line(blurry, with_reblurring, blurry, "[t]")
     correlation = float(line.split(": ")[1].split(" ")[0])
     assert line.startswith("[t] correlation of the difference with the input's edges: +") and correlation > 0.5
+
+
+def test_the_model_card_says_data_blur_range_recipe_cost_and_held_out_gain():
+    per_image, inputs = per_image_scores()
+    claims = report.table4_claims(per_image, inputs, profile="smoke")
+    settings = profile_settings("jdrl", "smoke")
+    train = [synthetic_pair("astronaut_0_0"), synthetic_pair("dead-leaves-0_0_0"), synthetic_pair("astronaut_0_1")]
+    test = [synthetic_pair(f"{scene}_1_0") for scene in ("chelsea", "coins")]
+    timing = pd.DataFrame({"variant": [FINAL, BASELINE], "seed": [0, 0], "training seconds": [90.0, 30.0]})
+    card = report.model_card(settings, train, test, claims, timing, seed=0, precision="float32", cpu="Some CPU")
+    assert card["held_out_gain_db"] == 1.5 and card["held_out_gain_ci_db"] == [1.5, 1.5]
+    assert card["training_minutes"] == 1.5 and card["cpu"] == "Some CPU"
+    assert card["held_out_scenes"] == ["chelsea", "coins"]
+    assert f"radius 0 to {settings.max_radius:g} px in {settings.size} px images" in card["trained_for"]
+    assert card["training_data"].startswith("3 synthetic misaligned pairs") and "1 dead-leaves" in card["training_data"]
+    steps = settings.epochs * -(-3 // settings.batch_size)
+    assert f"{steps} steps of {settings.batch_size} crops of {settings.crop} px" in card["recipe"]
+    json.dumps(card)  # the manifest can hold it
+    with pytest.raises(ValueError, match="final > blurry input"):
+        report.model_card(
+            settings, train, test, claims[claims["ground truth"] != "aligned GT"], timing, seed=0, precision="", cpu=""
+        )

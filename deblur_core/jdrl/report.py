@@ -95,7 +95,7 @@ def paper_difference(claim: str, metric: str) -> str:
 # §1 The misalignment problem
 
 
-def settings_line(settings: JDRLSettings, seeds, device: str, figures, tag: str) -> str:
+def settings_line(settings: JDRLSettings, seeds, device: str, figures, tag: str, precision: str = "float32") -> str:
     """The run's data size, network, budget, seeds and device, and where its figures go (notebook's first cell).
 
     Parameters
@@ -107,20 +107,26 @@ def settings_line(settings: JDRLSettings, seeds, device: str, figures, tag: str)
     device : str
         The device's type (``"cpu"``, ``"cuda"``).
     figures : path
-        The folder of the figures and tables.
+        The folder of the figures and tables, as the reader should see it (relative to the repository).
     tag : str
         The profile in square brackets.
+    precision : str
+        The UNet's precision as it resolves on this machine (:class:`deblur_core.device.Precision` ``.name``).
 
     Returns
     -------
     str
         One printed line.
     """
+    schedule = (
+        f"halved every {settings.halve_every} epochs" if settings.schedule == "step" else f"{settings.schedule} decay"
+    )
     return (
-        f"{tag} {settings.size} px pairs, {settings.crop} px crops, UNet width {settings.width} "
-        f"({settings.output} output), reblurring width {settings.reblur_width}, {settings.epochs} epochs "
-        f"({settings.warmup_epochs} warm-up), lr {settings.learning_rate:g}, seeds {seeds}; "
-        f"device {device}; figures -> {figures}"
+        f"{tag} {settings.size} px pairs, batches of {settings.batch_size} crops of {settings.crop} px"
+        f"{', flipped' if settings.flips else ''}, UNet width {settings.width} ({settings.output} output, dropout "
+        f"{settings.dropout:g}), reblurring width {settings.reblur_width}, {settings.epochs} epochs "
+        f"({settings.warmup_epochs} warm-up), lr {settings.learning_rate:g} {schedule}, seeds {seeds}; "
+        f"device {device}, {precision}; figures -> {figures}"
     )
 
 
@@ -1083,6 +1089,78 @@ def timing_line(timing: pd.DataFrame, elapsed: float, tag: str) -> str:
         f"{timing['training seconds'].sum():.0f} s when they were trained ({int(timing['from cache'].sum())} of "
         f"{len(timing)} runs loaded from the cache now; a run started from a shared warm-up counts that warm-up again)."
     )
+
+
+def model_card(
+    settings: JDRLSettings,
+    train_pairs,
+    test_pairs,
+    claims: pd.DataFrame,
+    timing: pd.DataFrame,
+    *,
+    seed: int,
+    precision: str,
+    cpu: str,
+) -> dict:
+    """What the shipped UNet is: its data, the blur it was trained for, its recipe, cost and held-out score.
+
+    ``manifest.json`` keeps it beside the weights (:func:`deblur_core.weights.ship`), and ``jdrl-deblur --help``
+    quotes its blur range.
+
+    Parameters
+    ----------
+    settings : JDRLSettings
+        The profile that trained it.
+    train_pairs, test_pairs : sequences of :class:`~.data.MisalignedPair`
+        Its training pairs and the held-out pairs it was scored on.
+    claims : pandas.DataFrame
+        :func:`table4_claims`: the row "final > blurry input" (PSNR, aligned GT) gives the held-out gain.
+    timing : pandas.DataFrame
+        :func:`~.experiment.train_variants`' table: the final run's ``training seconds``.
+    seed : int
+        The shipped run's seed.
+    precision, cpu : str
+        How and where it was trained.
+
+    Returns
+    -------
+    dict
+        JSON-ready facts.
+    """
+    train_scenes = sorted({scene_of(p.name) for p in train_pairs})
+    dead_leaves = sum(name.startswith("dead-leaves") for name in train_scenes)
+    gain = claims[
+        (claims["claim"] == f"final > {INPUT}")
+        & (claims["metric"] == "PSNR")
+        & (claims["ground truth"] == "aligned GT")
+    ]
+    if len(gain) != 1:
+        raise ValueError("claims hold no single 'final > blurry input' PSNR row against the aligned ground truth")
+    gain = gain.iloc[0]
+    final_run = timing[(timing["variant"] == FINAL) & (timing["seed"] == seed)]
+    steps = settings.epochs * -(-len(train_pairs) // settings.batch_size)
+    schedule = f"halved every {settings.halve_every} epochs" if settings.schedule == "step" else settings.schedule
+    return {
+        "network": f"UNet width {settings.width}, {settings.output} output, dropout {settings.dropout:g}",
+        "training_data": (
+            f"{len(train_pairs)} synthetic misaligned pairs of {settings.size} px from {len(train_scenes)} scenes "
+            f"({len(train_scenes) - dead_leaves} photographs bundled with scikit-image, {dead_leaves} dead-leaves)"
+        ),
+        "trained_for": (
+            f"defocus discs of radius 0 to {settings.max_radius:g} px in {settings.size} px images "
+            f"(at most 1/{settings.size / settings.max_radius:.0f} of the side), Gaussian noise 0.01, 8-bit"
+        ),
+        "recipe": (
+            f"JDRL final objective, {steps} steps of {settings.batch_size} crops of {settings.crop} px"
+            f"{' (flipped)' if settings.flips else ''}, Adam lr {settings.learning_rate:g} {schedule}, "
+            f"{settings.warmup_epochs} of {settings.epochs} epochs warm-up, {precision}, seed {seed}"
+        ),
+        "training_minutes": round(float(final_run["training seconds"].sum()) / 60, 1),
+        "cpu": cpu,
+        "held_out_scenes": sorted({scene_of(p.name) for p in test_pairs}),
+        "held_out_gain_db": round(float(gain["mean difference"]), 2),
+        "held_out_gain_ci_db": [round(float(gain["CI 95% low"]), 2), round(float(gain["CI 95% high"]), 2)],
+    }
 
 
 def _claim_sentence(row: pd.Series, unit: str) -> str:

@@ -22,6 +22,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent
 MANIFEST = WEIGHTS_DIR / "manifest.json"
 #: profiles whose notebook runs replace the shipped weights
 SHIPPING_PROFILES = ("long", "paper")
+#: the manifest entry's key for a model card (data, blur range, recipe, cost, scores), which one-line
+#: descriptions leave out
+MODEL_CARD = "model_card"
 
 
 def manifest() -> dict:
@@ -44,9 +47,16 @@ def shipped_path(name: str) -> Path:
 def describe_shipped(name: str) -> str:
     """One line saying which shipped weights are used, e.g. for a command-line tool's output."""
     info = manifest()[name]
-    details = ", ".join(f"{key} {value}" for key, value in info.items() if key not in ("profile", "trained"))
+    details = ", ".join(
+        f"{key} {value}" for key, value in info.items() if key not in ("profile", "trained", MODEL_CARD)
+    )
     trained = f"trained by the {info['profile']} profile on {info['trained']}"
     return f"shipped {name} ({trained}{'; ' + details if details else ''})"
+
+
+def model_card(name: str) -> dict:
+    """The shipped file's model card (empty when its manifest entry has none)."""
+    return manifest().get(name, {}).get(MODEL_CARD, {})
 
 
 def _same_values(a, b) -> bool:
