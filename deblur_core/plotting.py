@@ -72,10 +72,20 @@ def busiest_box(image: np.ndarray, size: int, border: int = 0) -> tuple[int, int
     where a deformation or a blur is easiest to see."""
     grey = np.asarray(image, dtype=float)
     grey = grey.mean(-1) if grey.ndim == 3 else grey
-    energy = np.hypot(*np.gradient(grey))
-    height, width = grey.shape
+    return largest_box(np.hypot(*np.gradient(grey)), size, border)
+
+
+def largest_box(values: np.ndarray, size: int, border: int = 0) -> tuple[int, int, int]:
+    """The ``size`` square (top, left, size) whose ``values`` (a 2-D map) sum highest, ``border`` px from the edges.
+
+    >>> values = np.zeros((10, 10)); values[6, 2] = 1
+    >>> largest_box(values, 3, border=1)
+    (4, 1, 3)
+    """
+    height, width = values.shape
     if size + 2 * border > min(height, width):
         raise ValueError(f"a {size} px box with a {border} px border does not fit {height} x {width}")
+    energy = np.asarray(values, dtype=float)
     integral = np.pad(energy.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     sums = integral[size:, size:] - integral[:-size, size:] - integral[size:, :-size] + integral[:-size, :-size]
     inner = sums[border : height - size - border + 1, border : width - size - border + 1]

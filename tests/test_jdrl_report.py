@@ -444,3 +444,16 @@ def test_the_model_card_says_data_blur_range_recipe_cost_and_held_out_gain():
         report.model_card(
             settings, train, test, claims[claims["ground truth"] != "aligned GT"], timing, seed=0, precision="", cpu=""
         )
+
+
+def test_fig8_zooms_where_the_final_model_deblurs_most():
+    pair = synthetic_pair("chelsea_1_0")
+    final = pair.blurry.copy()
+    final[20:30, 10:20] = pair.aligned_sharp[20:30, 10:20]  # deblurred there only
+    shown = {BASELINE: pair.blurry, FINAL: final}
+    movement = pd.DataFrame({"displacement (px)": [0.0, 0.0]}, index=[BASELINE, FINAL])
+    fig = report.baseline_deformation_figure(pair, shown, movement, seed=0, tag="[t]")
+    assert "zoom: where the final model gains most over its input (+" in fig._suptitle.get_text()
+    patch = fig.axes[0].patches[0]  # the yellow box on the input
+    left, top, size = patch.get_x() + 0.5, patch.get_y() + 0.5, patch.get_width()
+    assert size == SIZE // 3 and left <= 10 and left + size >= 20 and top <= 20 and top + size >= 30
