@@ -106,6 +106,16 @@ def test_findings_are_written_from_the_claims_with_the_paper_beside_them():
     assert "moved 2.50 px" in text and "control 0.95" in text
     assert "Final against the control" in text and "contradicted" in text
     assert "does not cover" in text
+    # why, from the numbers: the baseline (0.7) is sharper than its input (0.6) here, the final model sharper still
+    assert "moved the baseline's output 2.50 px without making it blurrier" in text
+    assert "its output moved 0.10 px and is sharper than the input (0.90)" in text
+    blurring = movement.assign(sharpness=[0.4, 0.62, 0.95, 0.6])
+    text = findings_markdown(claims, blurring, profile="long", scenes=6, gains_by_scene=pd.Series({"a": -0.5, "b": 2}))
+    assert (
+        "learned to shift (2.50 px) and to blur: its output is blurrier than its own input (0.40 against 0.60)" in text
+    )
+    assert "about as sharp as the input (0.62): at this budget it barely deblurs" in text
+    assert "ranges from -0.50 dB (a) to +2.00 dB (b); it loses on 1 of 2 scenes" in text
 
 
 def test_the_paper_table_has_a_row_per_variant_and_none_for_ours_only():
