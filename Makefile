@@ -5,7 +5,7 @@
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
 # make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
-# make benchmarks : the speed benchmarks the guide's pages show, each output saved in benchmarks/results/ (~40 min)
+# make benchmarks : the speed benchmarks the guide's pages show, each output saved in benchmarks/results/ (~75 min)
 # make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
 PYTHON ?= python3
 VENV := .venv
@@ -66,6 +66,7 @@ benchmarks: setup
 	$(call benchmark,shift_search,)
 	$(call benchmark,reblur_speed,)
 	$(call benchmark,jdrl_step_cost,)
+	$(call benchmark,jdrl_recipes,)
 	$(call benchmark,cpu_allocator,)
 	$(call benchmark,dask_sweep,)
 	$(call benchmark,ddp_training,)
