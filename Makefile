@@ -7,6 +7,8 @@
 # make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
 # make benchmarks : the speed benchmarks the guide's pages show, each output saved in benchmarks/results/ (~75 min)
 # make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
+# make train-jdrl : train the network jdrl-deblur loads (final objective on misaligned pairs, resumable, long profile;
+#                   EPOCHS=N trains longer), score it on the held-out scenes and ship it with its model card
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,7 +20,7 @@ PROFILE ?= quick
 # empty: runs one after another here; local:N or a Dask scheduler address: on a cluster (README, "Scale-out")
 SCHEDULER ?=
 
-.PHONY: setup setup-browser reproduce figures-pdf test test-fast test-browser benchmarks lint format lab book clean-cache
+.PHONY: setup setup-browser reproduce figures-pdf test test-fast test-browser benchmarks lint format lab book clean-cache train-jdrl
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +46,12 @@ reproduce: setup
 
 test: lint setup-browser
 	DEBLUR_BROWSER_TESTS=1 $(BIN)/python -m pytest -q
+
+# the shipped JDRL UNet; the same command trains on CUDA (JDRL_PROFILE=paper) wherever one is present
+JDRL_PROFILE ?= long
+train-jdrl: setup
+	$(BIN)/python -m deblur_core train-jdrl --profile $(JDRL_PROFILE) $(if $(EPOCHS),--epochs $(EPOCHS)) \
+		--cache-dir data/cache/jdrl --out runs/$(JDRL_PROFILE)/jdrl_unet.pt --ship
 
 # figures for print: every notebook again (from its caches) with PDFs beside the PNGs; PDFs are not committed
 figures-pdf: setup

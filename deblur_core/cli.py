@@ -252,23 +252,43 @@ def command_train_region_classifier(args) -> str | None:
 
 
 def command_train_jdrl(args) -> str | None:
-    from .jdrl.experiment import synthetic_splits
+    from .jdrl.experiment import FINAL, synthetic_splits
     from .jdrl.training import VARIANTS, train_jdrl
     from .models.unet import save_unet
 
     if args.variant not in VARIANTS:
         raise InputError(f"unknown variant {args.variant!r}; use one of: {', '.join(VARIANTS)}")
-    settings = profile_settings("jdrl", args.profile)
-    train, _ = synthetic_splits(settings, cache_dir=args.cache_dir)
+    if args.ship and (args.variant != FINAL or args.profile not in weights.SHIPPING_PROFILES):
+        raise InputError(
+            f"--ship ships the final variant of a {' or '.join(weights.SHIPPING_PROFILES)} run; "
+            f"drop --ship or use --variant final --profile long"
+        )
+    if args.epochs is not None and args.epochs < 1:
+        raise InputError(f"--epochs must be a positive number of epochs, got {args.epochs}")
+    settings = profile_settings("jdrl", args.profile, epochs=args.epochs)
+    train, test = synthetic_splits(settings, cache_dir=args.cache_dir)
     blurry = np.stack([pair.blurry for pair in train])
     sharp = np.stack([pair.sharp for pair in train])
+    card = {}
+
+    def save(result):
+        save_unet(args.out, result.model)
+        if args.ship:
+            card.update(_ship_jdrl(args, settings, train, test, result))
 
     def describe(result, seconds, world_size):
         last = result.history.iloc[-1]
+        shipped = ""
+        if card:
+            low, high = card["held_out_gain_ci_db"]
+            shipped = (
+                f"; shipped as jdrl_unet.pt: {card['held_out_gain_db']:+.2f} dB [{low:+.2f}, {high:+.2f}] over the "
+                f"blurry input on {len(card['held_out_scenes'])} held-out scenes"
+            )
         return (
             f"trained {args.variant} ({args.profile}, {len(result.history)} epochs, seed {args.seed}) on "
             f"{len(blurry)} pairs in {seconds:.1f} s with {world_size} process(es); last epoch loss "
-            f"{last['loss']:.4f}; rank 0 wrote {args.out}"
+            f"{last['loss']:.4f}; rank 0 wrote {args.out}{shipped}"
         )
 
     return _train_as_rank(
@@ -277,12 +297,43 @@ def command_train_jdrl(args) -> str | None:
             sharp,
             VARIANTS[args.variant],
             settings.training_config(args.seed),
-            cache_dir=args.cache_dir,
+            # runs/ beside the pairs, as notebook 02 keeps them: a run either trained is found by the other
+            cache_dir=Path(args.cache_dir) / "runs" if args.cache_dir else None,
             description=f"{args.variant}, seed {args.seed}",
         ),
-        lambda result: save_unet(args.out, result.model),
+        save,
         describe,
     )
+
+
+def _ship_jdrl(args, settings, train, test, result) -> dict:
+    """Score the trained final UNet on the profile's held-out pairs and ship it with its model card."""
+    import pandas as pd
+
+    from .device import cpu_model, select_precision
+    from .jdrl import report
+    from .jdrl.evaluation import deblur_images, evaluate_outputs
+    from .jdrl.experiment import FINAL
+
+    names = [pair.name for pair in test]
+    blurry = np.stack([pair.blurry for pair in test])
+    sharp = np.stack([pair.sharp for pair in test])
+    aligned = np.stack([pair.aligned_sharp for pair in test])
+    outputs = evaluate_outputs(deblur_images(result.model, blurry), sharp, aligned, names)
+    claims = report.table4_claims(
+        outputs.assign(variant=FINAL, seed=args.seed),
+        evaluate_outputs(blurry, sharp, aligned, names),
+        profile=args.profile,
+    )
+    timing = pd.DataFrame([{"variant": FINAL, "seed": args.seed, "training seconds": result.history["seconds"].sum()}])
+    card = report.model_card(
+        settings, train, test, claims, timing, seed=args.seed, precision=select_precision().name, cpu=cpu_model()
+    )
+    psnr = round(float(outputs["PSNR (deformed GT)"].mean()), 2)
+    weights.ship(
+        args.out, "jdrl_unet.pt", args.profile, seed=args.seed, psnr_deformed_gt=psnr, **{weights.MODEL_CARD: card}
+    )
+    return card
 
 
 def command_evaluate(args) -> str:
@@ -449,7 +500,18 @@ def build_parser() -> argparse.ArgumentParser:
     tj.add_argument("--variant", default="final", help="final, #1 baseline, ... (deblur_core.jdrl.training.VARIANTS)")
     tj.add_argument("--seed", type=int, default=0)
     tj.add_argument("--out", required=True, help="UNet checkpoint to write (rank 0 only)")
-    tj.add_argument("--cache-dir", default=None, help="pairs and resumable checkpoints (default: none)")
+    tj.add_argument(
+        "--cache-dir",
+        default=None,
+        help="pairs, and resumable runs under its runs/ (notebook 02's is data/cache/jdrl; default: none)",
+    )
+    tj.add_argument("--epochs", type=int, default=None, help="train this many epochs instead of the profile's")
+    tj.add_argument(
+        "--ship",
+        action="store_true",
+        help="score the final UNet on the profile's held-out scenes and ship it (with its model card) as the network "
+        "jdrl-deblur loads; long or paper profile only",
+    )
     tj.set_defaults(handler=command_train_jdrl)
 
     fe = commands.add_parser("fetch", help="download a public benchmark into the cache folder (checksums checked)")

@@ -287,3 +287,47 @@ def test_train_region_classifier_defaults_are_the_default_profiles():
         f: getattr(quick, f) for f in handed_on.values()
     }
     assert args.blocks == ",".join(map(str, quick.blocks))
+
+
+def test_train_jdrl_ships_only_a_final_long_or_paper_run(capsys, tmp_path):
+    code, text = run_joined(capsys, "train-jdrl", "--profile", "smoke", "--out", str(tmp_path / "u.pt"), "--ship")
+    assert code == 2 and "--ship ships the final variant of a long or paper run" in text
+    code, text = run_joined(
+        capsys, "train-jdrl", "--profile", "long", "--variant", "#1 baseline", "--out", str(tmp_path / "u.pt"), "--ship"
+    )
+    assert code == 2 and "use --variant final --profile long" in text
+    code, text = run_joined(
+        capsys, "train-jdrl", "--profile", "smoke", "--out", str(tmp_path / "u.pt"), "--epochs", "0"
+    )
+    assert code == 2 and "--epochs must be a positive number" in text
+
+
+def test_train_jdrl_ship_scores_the_held_out_scenes_and_writes_the_model_card(tmp_path, monkeypatch):
+    import argparse
+
+    from deblur_core import cli, weights
+    from deblur_core.jdrl.experiment import synthetic_splits
+    from deblur_core.jdrl.training import VARIANTS, train_jdrl
+    from deblur_core.models.unet import save_unet
+    from deblur_core.profiles import profile_settings
+
+    monkeypatch.setattr(weights, "WEIGHTS_DIR", tmp_path / "package")
+    monkeypatch.setattr(weights, "MANIFEST", tmp_path / "package" / "manifest.json")
+    (tmp_path / "package").mkdir()
+    settings = profile_settings("jdrl", "smoke")
+    train, test = synthetic_splits(settings)
+    result = train_jdrl(
+        np.stack([p.blurry for p in train]),
+        np.stack([p.sharp for p in train]),
+        VARIANTS["final"],
+        settings.training_config(0),
+        progress=False,
+    )
+    out = tmp_path / "unet.pt"
+    save_unet(out, result.model)
+    args = argparse.Namespace(out=str(out), profile="long", seed=0)
+    card = cli._ship_jdrl(args, settings, train, test, result)
+    entry = weights.manifest()["jdrl_unet.pt"]
+    assert entry["profile"] == "long" and entry[weights.MODEL_CARD] == card
+    assert card["held_out_scenes"] == list(settings.test_scenes) and len(card["held_out_gain_ci_db"]) == 2
+    assert (tmp_path / "package" / "jdrl_unet.pt").read_bytes() == out.read_bytes()
