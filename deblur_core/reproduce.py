@@ -61,8 +61,15 @@ WIDGET_CELL_TIMEOUT_S = 300
 
 
 def cell_timeout(cell) -> int | None:
-    """nbclient's per-cell time limit: :data:`WIDGET_CELL_TIMEOUT_S` for widget cells, none for the others."""
-    return WIDGET_CELL_TIMEOUT_S if "widgets." in cell.source else None
+    """nbclient's per-cell time limit: :data:`WIDGET_CELL_TIMEOUT_S` for widget cells (those that build widgets
+    or show a report's explorer), none for the others.
+
+    >>> from types import SimpleNamespace as Cell
+    >>> [cell_timeout(Cell(source=s)) for s in ("display(report.explorer(x))", "widgets.IntSlider()", "train(x)")]
+    [300, 300, None]
+    """
+    widgets = "widgets." in cell.source or "explorer(" in cell.source
+    return WIDGET_CELL_TIMEOUT_S if widgets else None
 
 
 def code_cell_count(notebook: Path) -> int:

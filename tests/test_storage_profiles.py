@@ -96,3 +96,14 @@ def test_settings_are_frozen_and_overridden_by_replace():
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.crop = None
     assert dataclasses.replace(settings, crop=None).crop is None  # a field that may be None is set this way
+
+
+def test_a_profile_trains_the_variants_it_names_and_refuses_unknown_ones():
+    long = profile_settings("jdrl", "long")
+    assert "#5 w/o isotropic design" not in long.variants_trained()
+    assert list(long.variants_trained())[0] == "#1 baseline" and "final" in long.variants_trained()
+    assert len(profile_settings("jdrl", "quick").variants_trained()) == 7
+    with pytest.raises(ValueError, match="include final and #1 baseline"):
+        dataclasses.replace(long, variants=("final", "#7 made up"))
+    with pytest.raises(ValueError, match="include final and #1 baseline"):
+        dataclasses.replace(long, variants=("final",))

@@ -1296,7 +1296,8 @@ def _why_sentence(movement: pd.DataFrame) -> str:
         + (
             f"sharper than the input ({sharp[FINAL]:.2f})."
             if final_sharpens
-            else f"about as sharp as the input ({sharp[FINAL]:.2f}): at this budget it barely deblurs."
+            else f"about as sharp as the input by mean gradient ({sharp[FINAL]:.2f} against {sharp[INPUT]:.2f}): "
+            "whatever PSNR it gains does not show as extra sharpness on average."
         )
     )
     return sentence
