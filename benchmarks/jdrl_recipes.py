@@ -139,14 +139,14 @@ def _region_gain(error_in: np.ndarray, error_out: np.ndarray, mask: np.ndarray) 
     return 10 * np.log10(error_in[mask].mean() / error_out[mask].mean()) if mask.sum() > 50 else np.nan
 
 
-def part_one(settings, train, test, steps: int, cache: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def part_one(settings, train, test, steps: int, cache: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     train_blurry = np.stack([p.blurry for p in train])
     train_aligned = np.stack([p.aligned_sharp for p in train])
     test_blurry = np.stack([p.blurry for p in test])
     test_aligned = np.stack([p.aligned_sharp for p in test])
     seen = np.linspace(0, len(train) - 1, len(test)).round().astype(int)  # as many training pairs as test pairs
     scenes = [scene_of(p.name) for p in test]
-    rows, per_scene, models = [], {}, {}
+    rows, per_scene = [], {}
     for name, fields in recipes(settings).items():
         config = config_for(settings, fields, steps)
         started = time.perf_counter()
@@ -164,7 +164,6 @@ def part_one(settings, train, test, steps: int, cache: Path) -> tuple[pd.DataFra
         gain = paired_comparison(held_out["gain"].to_numpy(), np.zeros(len(test)), claim=name, clusters=scenes)
         by_scene = held_out.assign(scene=scenes).groupby("scene", sort=False).mean()
         per_scene[name] = by_scene
-        models[name] = result.model
         rows.append(
             {
                 "recipe": name,
@@ -180,10 +179,10 @@ def part_one(settings, train, test, steps: int, cache: Path) -> tuple[pd.DataFra
             }
         )
         print(f"{name}: {time.perf_counter() - started:.0f} s, held-out {gain.describe('dB')}", flush=True)
-    return pd.DataFrame(rows).set_index("recipe"), pd.concat(per_scene, names=["recipe"]), models
+    return pd.DataFrame(rows).set_index("recipe"), pd.concat(per_scene, names=["recipe"])
 
 
-def pick(table: pd.DataFrame, per_scene: pd.DataFrame) -> str:
+def pick(table: pd.DataFrame) -> str:
     """The recipe with the largest held-out gain per CPU-minute among those that lose no scene by 0.5 dB more than
     the former recipe does (a mean lifted by one scene while another falls is no win)."""
     former = table.index[0]
@@ -282,8 +281,8 @@ def main() -> None:
         f"{', '.join(settings.test_scenes)}; control objective, {args.steps} steps per recipe\n"
     )
 
-    table, per_scene, _ = part_one(settings, train, test, args.steps, Path(args.cache_dir))
-    chosen = pick(table, per_scene)
+    table, per_scene = part_one(settings, train, test, args.steps, Path(args.cache_dir))
+    chosen = pick(table)
     with pd.option_context("display.width", 250, "display.max_columns", 20):
         print("\nPart 1: control objective (aligned pairs), gains over the blurry input, aligned ground truth")
         print(table.round(3).to_string())
