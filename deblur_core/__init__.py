@@ -37,7 +37,7 @@ Running
 - ``reproduce``: running every notebook with papermill; ``cli``: ``python -m deblur_core``
 - ``tasks``: independent runs here or on a Dask cluster; ``ddp``: data-parallel training with torchrun
 - ``cache``: the one cache (keys over version, settings and arrays; memoised arrays; tensors-only checkpoints);
-  ``training_loop``: the resumable epoch loop both trainers run
+  ``training_loop``: the resumable epoch loop both trainers run; ``schedules``: learning-rate schedules
 - ``device``, ``allocator``, ``storage``, ``progress``: device and precision, the C allocator kept for reuse, atomic
   saving, progress bars
 """

@@ -76,7 +76,7 @@ def test_two_processes_train_a_jdrl_variant_deterministically_and_the_unet_loads
         assert done.returncode == 0, done.stderr[-3000:]
         assert done.stdout.count("with 2 process(es)") == 1
     # the checkpoint keeps each process's crop generator, so that a resumed run continues every one of them
-    (checkpoint,) = [p for p in (tmp_path / "cache-a").glob("*/checkpoint.pt")]
+    (checkpoint,) = [p for p in (tmp_path / "cache-a" / "runs").glob("*/checkpoint.pt")]
     crop_rngs = torch.load(checkpoint, map_location="cpu", weights_only=True)["crop_rngs"]
     assert len(crop_rngs) == 2 and crop_rngs[0] != crop_rngs[1]
     first, second = load_unet(tmp_path / "a"), load_unet(tmp_path / "b")
