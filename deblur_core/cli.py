@@ -310,7 +310,6 @@ def _ship_jdrl(args, settings, train, test, result) -> dict:
     """Score the trained final UNet on the profile's held-out pairs and ship it with its model card."""
     import pandas as pd
 
-    from .device import cpu_model, select_precision
     from .jdrl import report
     from .jdrl.evaluation import deblur_images, evaluate_outputs
     from .jdrl.experiment import FINAL
@@ -326,12 +325,9 @@ def _ship_jdrl(args, settings, train, test, result) -> dict:
         profile=args.profile,
     )
     timing = pd.DataFrame([{"variant": FINAL, "seed": args.seed, "training seconds": result.history["seconds"].sum()}])
-    card = report.model_card(
-        settings, train, test, claims, timing, seed=args.seed, precision=select_precision().name, cpu=cpu_model()
-    )
     psnr = round(float(outputs["PSNR (deformed GT)"].mean()), 2)
-    weights.ship(
-        args.out, "jdrl_unet.pt", args.profile, seed=args.seed, psnr_deformed_gt=psnr, **{weights.MODEL_CARD: card}
+    _, card = report.ship_final_unet(
+        args.out, settings, train, test, claims, timing, seed=args.seed, psnr_deformed_gt=psnr
     )
     return card
 

@@ -304,6 +304,7 @@ def test_train_jdrl_ships_only_a_final_long_or_paper_run(capsys, tmp_path):
 
 def test_train_jdrl_ship_scores_the_held_out_scenes_and_writes_the_model_card(tmp_path, monkeypatch):
     import argparse
+    from dataclasses import replace
 
     from deblur_core import cli, weights
     from deblur_core.jdrl.experiment import synthetic_splits
@@ -326,7 +327,7 @@ def test_train_jdrl_ship_scores_the_held_out_scenes_and_writes_the_model_card(tm
     out = tmp_path / "unet.pt"
     save_unet(out, result.model)
     args = argparse.Namespace(out=str(out), profile="long", seed=0)
-    card = cli._ship_jdrl(args, settings, train, test, result)
+    card = cli._ship_jdrl(args, replace(settings, profile="long"), train, test, result)  # as a long run ships
     entry = weights.manifest()["jdrl_unet.pt"]
     assert entry["profile"] == "long" and entry[weights.MODEL_CARD] == card
     assert card["held_out_scenes"] == list(settings.test_scenes) and len(card["held_out_gain_ci_db"]) == 2

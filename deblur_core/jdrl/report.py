@@ -1181,6 +1181,46 @@ def model_card(
     }
 
 
+def ship_final_unet(
+    checkpoint,
+    settings: JDRLSettings,
+    train_pairs,
+    test_pairs,
+    claims: pd.DataFrame,
+    timing: pd.DataFrame,
+    *,
+    seed: int,
+    psnr_deformed_gt: float,
+):
+    """Ship the final UNet saved at ``checkpoint`` as ``jdrl_unet.pt`` (:func:`deblur_core.weights.ship`) with its
+    :func:`model_card`, written where ``claims`` hold its gain over the input against the aligned truth (synthetic
+    pairs only); notebook 02 §9 and ``train-jdrl --ship`` both ship through here.
+
+    Returns
+    -------
+    (pathlib.Path, dict)
+        The shipped file and its model card (empty on real pairs).
+    """
+    from ..device import cpu_model, select_precision
+    from ..weights import MODEL_CARD, ship
+
+    card = {}
+    if ((claims["claim"] == f"final > {INPUT}") & (claims["ground truth"] == "aligned GT")).any():
+        card = model_card(
+            settings,
+            train_pairs,
+            test_pairs,
+            claims,
+            timing,
+            seed=seed,
+            precision=select_precision().name,
+            cpu=cpu_model(),
+        )
+    facts = {MODEL_CARD: card} if card else {}
+    path = ship(checkpoint, "jdrl_unet.pt", settings.profile, seed=seed, psnr_deformed_gt=psnr_deformed_gt, **facts)
+    return path, card
+
+
 def _claim_sentence(row: pd.Series, unit: str) -> str:
     return f"{row['mean difference']:+.2f} {unit} {interval_text(row['CI 95% low'], row['CI 95% high'])}".strip()
 
