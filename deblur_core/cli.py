@@ -265,7 +265,9 @@ def command_train_jdrl(args) -> str | None:
         )
     if args.epochs is not None and args.epochs < 1:
         raise InputError(f"--epochs must be a positive number of epochs, got {args.epochs}")
-    settings = profile_settings("jdrl", args.profile, epochs=args.epochs)
+    if args.pairs_per_scene is not None and args.pairs_per_scene < 1:
+        raise InputError(f"--pairs-per-scene must be a positive number of pairs, got {args.pairs_per_scene}")
+    settings = profile_settings("jdrl", args.profile, epochs=args.epochs, pairs_per_scene=args.pairs_per_scene)
     train, test = synthetic_splits(settings, cache_dir=args.cache_dir)
     blurry = np.stack([pair.blurry for pair in train])
     sharp = np.stack([pair.sharp for pair in train])
@@ -502,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="pairs, and resumable runs under its runs/ (notebook 02's is data/cache/jdrl; default: none)",
     )
     tj.add_argument("--epochs", type=int, default=None, help="train this many epochs instead of the profile's")
+    tj.add_argument(
+        "--pairs-per-scene",
+        type=int,
+        default=None,
+        help="training pairs drawn from each training scene instead of the profile's (the held-out pairs stay)",
+    )
     tj.add_argument(
         "--ship",
         action="store_true",

@@ -145,29 +145,46 @@ VERDICT_WORDS = {
 }
 
 
-def claims_markdown(claims: pd.DataFrame, *, paper_column: str, unit: str = "", min_units: int = 6) -> str:
+def claims_markdown(
+    claims: pd.DataFrame, *, paper_column: str, unit: str = "", min_units: int = 6, units_name: str = "units"
+) -> str:
     """Paired claims (:func:`deblur_core.stats.comparisons_table` rows) as a Markdown table for a "What we found"
-    section: the paper's difference beside ours with its interval, the verdict and the verdict in words (a
-    claim resting on fewer than ``min_units`` independent units, its ``clusters``, says that it can have none).
+    section: the paper's difference beside ours with its interval, the verdict read against the paper's value
+    (:func:`deblur_core.stats.with_readings`) and in words, and, for a claim that is not confirmed, how many
+    independent ``units_name`` a study would need at 80 % power. A claim resting on fewer than ``min_units``
+    independent units, its ``clusters``, says that it can have no verdict.
 
-    >>> rows = pd.DataFrame({"claim": ["J > A"], "mean difference": [0.46], "CI 95% low": [0.01],
-    ...                      "CI 95% high": [1.07], "verdict": ["confirmed"], "paper": [2.54]})
-    >>> print(claims_markdown(rows, paper_column="paper", unit="dB"))
-    | claim | paper | ours [95 % CI] | verdict |
-    |---|---|---|---|
-    | J > A | +2.54 dB | +0.46 dB [+0.01, +1.07] | **confirmed**: our data support the paper's claim |
+    >>> rows = pd.DataFrame({"claim": ["J > A", "J > B"], "mean difference": [0.46, 0.2],
+    ...                      "CI 95% low": [0.01, -0.3], "CI 95% high": [1.07, 0.7], "clusters": [8, 8],
+    ...                      "verdict": ["confirmed", "inconclusive"], "paper": [2.54, 0.4]})
+    >>> table = claims_markdown(rows, paper_column="paper", unit="dB", units_name="cases")
+    >>> print(table.splitlines()[0])
+    | claim | paper | ours [95 % CI] | verdict | units a study needs at 80 % power |
+    >>> for line in table.splitlines()[2:]:
+    ...     cells = line.split(" | ")
+    ...     print(cells[2], "|", cells[3].split(":")[0], "|", cells[4])
+    +0.46 dB [+0.01, +1.07] | **confirmed, smaller than the paper's** | settled |
+    +0.20 dB [-0.30, +0.70] | **inconclusive, the paper's value inside** | paper's: about 32 cases; ours: about 119 |
     """
+    from .stats import READING, units_cell, with_readings
+
+    read = with_readings(claims, paper_column=paper_column)
     suffix = f" {unit}" if unit else ""
-    lines = ["| claim | paper | ours [95 % CI] | verdict |", "|---|---|---|---|"]
-    for _, row in claims.iterrows():
+    lines = [
+        "| claim | paper | ours [95 % CI] | verdict | units a study needs at 80 % power |",
+        "|---|---|---|---|---|",
+    ]
+    for _, row in read.iterrows():
         paper = row[paper_column]
         paper_text = f"{paper:+.2f}{suffix}" if isinstance(paper, float) and math.isfinite(paper) else str(paper)
         interval = interval_text(row["CI 95% low"], row["CI 95% high"])
-        verdict, words = row["verdict"], VERDICT_WORDS[row["verdict"]]
+        verdict, words = row[READING], VERDICT_WORDS[row["verdict"]]
         if "clusters" in row and row["clusters"] < min_units:
+            verdict = row["verdict"]
             words = f"{row['clusters']} independent unit(s), fewer than {min_units}: no verdict is possible"
             if not (math.isfinite(row["CI 95% low"]) and math.isfinite(row["CI 95% high"])):
                 interval = f"no interval (fewer than {min_units} units)"
+        needed = units_cell(row, units_name)
         ours = f"{row['mean difference']:+.2f}{suffix} {interval}"
-        lines.append(f"| {row['claim']} | {paper_text} | {ours} | **{verdict}**: {words} |")
+        lines.append(f"| {row['claim']} | {paper_text} | {ours} | **{verdict}**: {words} | {needed} |")
     return "\n".join(lines)

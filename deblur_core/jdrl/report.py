@@ -42,6 +42,7 @@ from matplotlib.figure import Figure
 from ..metrics import psnr
 from ..plotting import busiest_box, crop_box, integer_epochs, largest_box, mark_box, show_image, show_mask
 from ..profiles import JDRLSettings
+from ..stats import READING, UNITS_FOR_OURS, UNITS_FOR_PAPER, with_readings
 from ..tables import claims_markdown, formatted, interval_text
 from .data import scene_of
 from .evaluation import (
@@ -536,13 +537,14 @@ def table4_claims(per_image: pd.DataFrame, input_scores: pd.DataFrame, *, profil
     Returns
     -------
     pandas.DataFrame
-        :func:`~.experiment.ablation_comparisons`' table with ``profile`` and ``paper's difference``
-        (:func:`paper_difference`) added.
+        :func:`~.experiment.ablation_comparisons`' table with ``profile``, ``paper's difference``
+        (:func:`paper_difference`) and the verdict read against it with the held-out scenes a study would need
+        (:func:`deblur_core.stats.with_readings`) added.
     """
     claims = ablation_comparisons(per_image, input_scores)
     claims["profile"] = profile
     claims["paper's difference"] = [paper_difference(c, m) for c, m in zip(claims["claim"], claims["metric"])]
-    return claims
+    return with_readings(claims, paper_column="paper's difference")
 
 
 def verdict_grid(claims: pd.DataFrame) -> pd.DataFrame:
@@ -571,6 +573,9 @@ READABLE_CLAIM_COLUMNS = [
     "clusters",
     "verdict",
     "paper's difference",
+    READING,
+    UNITS_FOR_PAPER,
+    UNITS_FOR_OURS,
 ]
 
 
@@ -587,7 +592,8 @@ def readable_claims(claims: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``claim``, ``ground truth``, ``metric``, ``difference [95 % CI]``, ``paired samples``,
-        ``clusters``, ``verdict`` and ``paper's difference``.
+        ``clusters``, ``verdict``, ``paper's difference``, ``reading`` and the units needed for the paper's
+        effect and ours (:func:`deblur_core.stats.with_readings`).
     """
     text = formatted(claims)
     intervals = [
@@ -1281,7 +1287,7 @@ def findings_markdown(
     if ablations:
         rows = psnr.xs(truth, level="ground truth").loc[ablations].reset_index()
         rows["paper"] = [paper_difference(claim, "PSNR") for claim in rows["claim"]]
-        lines += ["", claims_markdown(rows, paper_column="paper", unit="dB"), ""]
+        lines += ["", claims_markdown(rows, paper_column="paper", unit="dB", units_name="scenes"), ""]
     if BASELINE in movement.index and FINAL in movement.index:
         moved = movement["displacement (px)"]
         sentence = (

@@ -1205,7 +1205,7 @@ def findings_markdown(
         f"**Held-out test images** ({images} blurry images of {sharp} sharp images; the interval resamples the "
         "sharp images, since the blurry images of one scene are not independent):",
         "",
-        claims_markdown(_by_group(claims, "image"), paper_column="paper (Fig. 8)"),
+        claims_markdown(_by_group(claims, "image"), paper_column="paper (Fig. 8)", units_name="scenes"),
         "",
         _selector_line(cnn_within, "On these images"),
     ]
@@ -1215,7 +1215,7 @@ def findings_markdown(
             "",
             f"**Every scene held out once** ({scenes} scenes, a classifier per fold; resampling scenes):",
             "",
-            claims_markdown(_by_group(scene_claims, "image"), paper_column="paper (Fig. 8)"),
+            claims_markdown(_by_group(scene_claims, "image"), paper_column="paper (Fig. 8)", units_name="scenes"),
         ]
         if cnn_scenes is not None:
             sections += ["", _selector_line(cnn_scenes, "Over the held-out scenes")]
@@ -1226,7 +1226,7 @@ def findings_markdown(
             f"**Levin et al.'s real camera shake** ({int(real_claims['paired samples'].iloc[0])} images; resampling "
             f"the {kernels} recorded kernels):",
             "",
-            claims_markdown(_by_group(real_claims, "kernel"), paper_column="paper (Fig. 8)"),
+            claims_markdown(_by_group(real_claims, "kernel"), paper_column="paper (Fig. 8)", units_name="kernels"),
         ]
     if np.isfinite(test_auc) and np.isfinite(size_auc):
         label_evidence = (

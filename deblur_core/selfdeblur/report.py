@@ -15,7 +15,7 @@ import pandas as pd
 from ..data.levin import crop_case
 from ..deconv import deconvolve_hyper_laplacian
 from ..plotting import plot_budget_curve
-from ..stats import PairedComparison, paired_comparison
+from ..stats import PairedComparison, paired_comparison, with_readings
 from ..tables import claims_markdown, interval_text
 from .experiment import (
     CLASSICAL,
@@ -89,7 +89,8 @@ def paper_table(
 
 
 def claims_with_paper(claims: pd.DataFrame, data: str) -> pd.DataFrame:
-    """:func:`.experiment.claims_table`'s claims with the paper's difference beside ours and the data ours came from."""
+    """:func:`.experiment.claims_table`'s claims with the paper's difference beside ours, the verdict read against
+    it with the cases a study would need (:func:`deblur_core.stats.with_readings`), and the data ours came from."""
     claims = claims.copy()
     claims.insert(
         claims.columns.get_loc("mean difference") + 1,
@@ -97,7 +98,7 @@ def claims_with_paper(claims: pd.DataFrame, data: str) -> pd.DataFrame:
         [paper_difference(claim, metric) for claim, metric in zip(claims["claim"], claims["metric"])],
     )
     claims["data (ours)"] = data
-    return claims
+    return with_readings(claims, paper_column="difference (paper)")
 
 
 def claim_line(row, tag: str) -> str:
@@ -132,7 +133,7 @@ def findings_markdown(
     lines = [
         f"### What we found (`{profile}`)",
         "",
-        claims_markdown(psnr, paper_column="difference (paper)", unit="dB"),
+        claims_markdown(psnr, paper_column="difference (paper)", unit="dB", units_name="cases"),
         "",
         f"* SelfDeblur-J beats its blurry input in {beats_input[0]} of {beats_input[1]} runs; the kernel collapsed "
         f"(its {SUPPORT_MASS:.0%} of mass on under {COLLAPSE_SUPPORT_RATIO:.0%} of the taps the true kernel needs: "
