@@ -1187,6 +1187,27 @@ def model_card(
     }
 
 
+def shipped_line(card: dict, tag: str) -> str:
+    """One printed line on the network ``jdrl-deblur`` loads, from its model card (notebook 02 §9): it is trained
+    apart, by ``make train-jdrl``, for longer than a notebook run; an empty card says that none is shipped.
+
+    >>> card = {"recipe": "9 steps", "training_minutes": 1.5, "cpu": "a CPU", "held_out_gain_db": 1.2,
+    ...         "held_out_gain_ci_db": [0.8, 1.6], "held_out_scenes": ["a", "b"]}
+    >>> print(shipped_line(card, "[t]").replace("; ", ";\\n"))
+    [t] jdrl-deblur loads a UNet trained apart by `make train-jdrl` (9 steps;
+    1.5 min on a CPU): +1.20 dB [+0.80, +1.60] over the blurry input on 2 held-out scenes (aligned GT).
+    """
+    if not card:
+        return f"{tag} no JDRL UNet is shipped with a model card; `make train-jdrl` trains and ships one."
+    low, high = card["held_out_gain_ci_db"]
+    return (
+        f"{tag} jdrl-deblur loads a UNet trained apart by `make train-jdrl` ({card['recipe']}; "
+        f"{card['training_minutes']:g} min on {card['cpu']}): {card['held_out_gain_db']:+.2f} dB "
+        f"{interval_text(low, high)} over the blurry input on {len(card['held_out_scenes'])} held-out scenes "
+        "(aligned GT)."
+    )
+
+
 def ship_final_unet(
     checkpoint,
     settings: JDRLSettings,
@@ -1200,7 +1221,8 @@ def ship_final_unet(
 ):
     """Ship the final UNet saved at ``checkpoint`` as ``jdrl_unet.pt`` (:func:`deblur_core.weights.ship`) with its
     :func:`model_card`, written where ``claims`` hold its gain over the input against the aligned truth (synthetic
-    pairs only); notebook 02 §9 and ``train-jdrl --ship`` both ship through here.
+    pairs only). ``train-jdrl --ship`` ships through here; notebook 02 does not ship (its runs are shorter than the
+    shipped network's) and prints :func:`shipped_line` instead.
 
     Returns
     -------

@@ -20,7 +20,7 @@ from .. import storage
 
 WEIGHTS_DIR = Path(__file__).resolve().parent
 MANIFEST = WEIGHTS_DIR / "manifest.json"
-#: profiles whose notebook runs replace the shipped weights
+#: profiles whose runs may replace the shipped weights (notebook 01 under them; train-jdrl --ship for the JDRL UNet)
 SHIPPING_PROFILES = ("long", "paper")
 #: the manifest entry's key for a model card (data, blur range, recipe, cost, scores), which one-line
 #: descriptions leave out

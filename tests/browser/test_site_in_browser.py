@@ -97,6 +97,29 @@ def test_notebook_03_shows_typeset_formulas_and_no_raw_tex(browser, site_url):
     page.close()
 
 
+def test_no_inline_formula_scrolls(browser, site_url):
+    # an inline formula whose box scrolls shows a scroll bar under it (every one did, issue 35); display formulas may
+    # scroll when wider than the column, so only inline ones are checked, on every page that has any
+    base, pages = site_url
+    page = browser.new_page()
+    checked = 0
+    for name in pages:
+        page.goto(f"{base}/{name}", wait_until="load")
+        if not page.eval_on_selector_all("article .math", "nodes => nodes.length"):
+            continue
+        _typeset(page)
+        inline = 'article span.math, article mjx-container:not([display="true"])'
+        checked += page.eval_on_selector_all(inline, "nodes => nodes.length")
+        scrolling = page.eval_on_selector_all(
+            inline,
+            "nodes => nodes.filter(n => n.scrollWidth > n.clientWidth + 1"
+            " && getComputedStyle(n).overflowX !== 'visible').map(n => n.textContent.slice(0, 40))",
+        )
+        assert not scrolling, f"{name}: inline formulas with a scroll bar: {scrolling[:5]}"
+    assert checked >= 20, f"only {checked} inline formulas on the whole site"
+    page.close()
+
+
 def test_the_landing_page_and_the_glossary_load_cleanly(browser, site_url):
     base, pages = site_url
     assert "glossary.html" in pages
