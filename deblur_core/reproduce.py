@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import time
@@ -58,6 +59,42 @@ def kernel_manager_class():
 # a cell that only builds widgets finishes in seconds; an interactive display cell has hung (kernel idle,
 # no reply) about once in a few runs, so such cells get a time limit and the notebook one retry
 WIDGET_CELL_TIMEOUT_S = 300
+
+
+# a Markdown link or image target: ](target) or ](target#anchor)
+_LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def relink(text: str, written_to: Path, source_dir: Path = NOTEBOOK_DIR) -> str:
+    """``text``'s relative Markdown links, written for a notebook in ``source_dir``, made relative to the folder
+    ``written_to`` instead (an executed copy); anchors, absolute and web links are left as they are.
+
+    >>> relink("[copy](../executed/long/a.ipynb), [p](#top), [d](https://doi.org/1)", EXECUTED_DIR / "long")
+    '[copy](a.ipynb), [p](#top), [d](https://doi.org/1)'
+    >>> relink("![f](../figures/long/x.png)", EXECUTED_DIR / "quick")
+    '![f](../../figures/long/x.png)'
+    """
+
+    def moved(match: re.Match) -> str:
+        target = match.group(1)
+        if target.startswith(("#", "/")) or ":" in target.split("#")[0]:
+            return match.group(0)
+        path, hash_sign, anchor = target.partition("#")
+        relative = os.path.relpath(os.path.normpath(source_dir / path), written_to).replace(os.sep, "/")
+        return f"]({relative}{hash_sign}{anchor})"
+
+    return _LINK_TARGET.sub(moved, text)
+
+
+def relink_executed_copy(path: Path) -> None:
+    """Make the Markdown links of the executed copy at ``path`` work from its own folder (they are written for
+    ``notebooks/``, so "../executed/long/x.ipynb" inside ``executed/long/`` pointed nowhere)."""
+    notebook = json.loads(path.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = "".join(cell["source"])
+            cell["source"] = relink(text, path.parent).splitlines(keepends=True)
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
 def cell_timeout(cell) -> int | None:
@@ -124,6 +161,8 @@ def run_all(
                     print(f"{notebook.name}: a widget cell timed out; running the notebook once more", flush=True)
                     continue
             break
+        if status == "ok":
+            relink_executed_copy(output_dir / notebook.name)
         report.append((notebook.name, time.perf_counter() - started, status))
     return report
 
