@@ -14,6 +14,7 @@ from deblur_core.profiles import profile_settings  # noqa: E402
 from deblur_core.selfdeblur import report  # noqa: E402
 from deblur_core.selfdeblur.experiment import (  # noqa: E402
     CLAIMS,
+    ITERATED_CLAIMS,
     VARIANTS,
     budget_curve,
     claims_table,
@@ -93,6 +94,21 @@ def test_benchmark_figure_shows_four_images_and_eight_kernels(benchmark):
     assert titles[:4] == ["image 1", "image 2", "image 3", "image 4"]
     assert sum(title.startswith("kernel ") for title in titles) == 8
     assert fig._suptitle.get_text() == "the benchmark"
+
+
+def test_the_budget_curves_last_point_is_the_claims_tables_row(study):
+    # one number per claim: the curve and the table score alike, so their last point and row agree (they once
+    # differed by 0.17 dB and a verdict, the curve aligning whole pixels only)
+    _, _, sweep = study
+    curve = budget_curve(sweep.runs)
+    last = curve[curve["iteration"] == curve["iteration"].max()].set_index("claim")
+    ran = set(sweep.scores["method"])
+    claims = [claim for claim in ITERATED_CLAIMS if set(claim) <= ran]
+    table = claims_table(sweep.scores, claims=claims, metrics=("PSNR",)).set_index("claim")
+    assert len(last) >= 1 and set(last.index) == set(table.index)
+    for column in ("mean difference", "CI 95% low", "CI 95% high"):
+        assert np.allclose(last[column], table.loc[last.index, column], atol=1e-4), column
+    assert list(last["verdict"]) == list(table.loc[last.index, "verdict"])
 
 
 def test_budget_curve_figure_and_lines_cover_each_iterated_claim(study):

@@ -297,8 +297,9 @@ def budget_curve(runs: dict, claims=ITERATED_CLAIMS, metric: str = "psnr") -> pd
     """Each claim's paired difference and bootstrap 95 % CI (resampling cases) at every iteration both sides
     evaluated, read from the runs' own logs: does the paper's gap open as the budget grows?
 
-    ``runs`` is :attr:`Sweep.runs`. The logs align each snapshot by whole-pixel shifts only (the tables use the
-    full sub-pixel search), so the last point can differ from the table by a few hundredths of a dB.
+    ``runs`` is :attr:`Sweep.runs`. The logs score each snapshot as the tables do (Levin et al.'s sub-pixel
+    alignment), cases and bootstrap are the same, so the last point *is* :func:`claims_table`'s PSNR row: one number
+    per claim (a test holds them equal).
     Columns: ``claim``, ``iteration``, ``mean difference``, ``CI 95% low``, ``CI 95% high``, ``paired samples``,
     ``clusters`` and ``verdict``.
     """
