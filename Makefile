@@ -82,6 +82,7 @@ benchmarks: setup
 	$(call benchmark,reblur_speed,)
 	$(call benchmark,jdrl_step_cost,)
 	$(call benchmark,jdrl_recipes,)
+	$(call benchmark,jdrl_real_photographs,)
 	$(call benchmark,cpu_allocator,)
 	$(call benchmark,dask_sweep,)
 	$(call benchmark,ddp_training,)

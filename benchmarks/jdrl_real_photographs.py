@@ -6,8 +6,8 @@ back:
 
 * the photographs: Grace Hopper (matplotlib's sample data), the Hubble deep field (scikit-image) and the four sharp
   images of Levin et al.'s benchmark (grey, repeated to RGB), none of which any training or held-out pair shows.
-  They are read from the installed packages and the Levin folder (``DEBLUR_LEVIN_DIR`` or the fetch cache:
-  ``python -m deblur_core fetch levin``) and never written to the repository;
+  They are read from the installed packages and the Levin benchmark (fetched once with its checksums, or
+  ``$DEBLUR_LEVIN_DIR``) and never written to the repository;
 * each one's centre square resized to 256 px (training views are windows of 160 px to a whole photograph resized
   to 160 px), blurred in linear light by a uniform defocus disc of radius 2, 4 and 6 px (training: 0 to 7 px),
   plus Gaussian noise of 0.005 and 8-bit rounding, as the training pairs are made;
@@ -17,7 +17,8 @@ back:
 
     python benchmarks/jdrl_real_photographs.py [--checkpoint NAME=PATH ...]
 
-Without ``--checkpoint`` it scores the shipped weights; several checkpoints are scored side by side in one run.
+Without ``--checkpoint`` it scores the shipped weights beside notebook 02's ``long`` final UNet (when
+``runs/long/`` holds it); several checkpoints are scored side by side in one run.
 Prints the CPU, one table and ends with one JSON line.
 """
 
@@ -33,7 +34,7 @@ import pandas as pd
 import torch
 from skimage import data, transform
 
-from deblur_core.data.fetch import levin_folder
+from deblur_core.data.fetch import fetch_levin
 from deblur_core.data.io import read_image, to_unit_range
 from deblur_core.device import cpu_flags, cpu_model, cpu_native_bf16
 from deblur_core.jdrl.evaluation import BORDER, deblur_images
@@ -43,6 +44,7 @@ from deblur_core.physics.defocus import disk_kernel, linear_to_srgb, srgb_to_lin
 from deblur_core.stats import paired_comparison
 from deblur_core.weights import shipped_path
 
+ROOT = Path(__file__).resolve().parents[1]
 SIZE = 256
 RADII = (2.0, 4.0, 6.0)
 NOISE = 0.005
@@ -52,9 +54,7 @@ def photographs() -> dict[str, np.ndarray]:
     """The unseen photographs, each an RGB centre square of ``SIZE`` px in [0, 1]."""
     sample = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
     raw = {"grace_hopper": read_image(sample), "hubble_deep_field": data.hubble_deep_field()}
-    gt = levin_folder() / "gt"
-    if not gt.is_dir():
-        raise SystemExit(f"no Levin ground truth under {gt}; run `python -m deblur_core fetch levin` or set the folder")
+    gt = fetch_levin(progress=False) / "gt"  # the checked copy, downloaded once where it is missing
     for index in range(1, 5):
         raw[f"levin_im{index}"] = read_image(gt / f"im{index}.png")
     views = {}
@@ -84,11 +84,21 @@ def inner(image: np.ndarray) -> np.ndarray:
     return image[BORDER:-BORDER, BORDER:-BORDER]
 
 
+def default_checkpoints() -> dict[str, str]:
+    """The shipped network and, where notebook 02 has run under ``long``, the final UNet it saved (64 epochs on 400
+    pairs), scored side by side."""
+    checkpoints = {"shipped": str(shipped_path("jdrl_unet.pt"))}
+    notebook_run = ROOT / "runs" / "long" / "jdrl_final_unet.pt"
+    if notebook_run.is_file():
+        checkpoints["notebook 02 long"] = str(notebook_run)
+    return checkpoints
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoint", action="append", default=[], help="NAME=PATH of a UNet to score")
     args = parser.parse_args()
-    checkpoints = dict(item.split("=", 1) for item in args.checkpoint) or {"shipped": str(shipped_path("jdrl_unet.pt"))}
+    checkpoints = dict(item.split("=", 1) for item in args.checkpoint) or default_checkpoints()
     flags = cpu_flags() or set()
     print(
         f"CPU: {cpu_model()} ({'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}, "

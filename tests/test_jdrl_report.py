@@ -225,7 +225,8 @@ def test_the_training_seconds_table_has_a_row_per_variant_in_order():
 
 def test_the_training_runs_lines_count_cached_and_warm_started_runs():
     assert report.training_runs_lines(timing_table(), "[t]") == (
-        "[t] runs loaded from the cache this time: 2 of 3\n[t] runs that started from a shared warm-up: 1 of 3"
+        "[t] runs loaded from the cache this time: 2 of 3\n[t] runs trained now that started from a shared warm-up: "
+        "1 of 1 (a run loaded whole from the cache trained earlier: whether it shared a warm-up is not recorded)"
     )
     assert report.timing_line(timing_table(), 12.3, "[t]").startswith(
         "[t] this execution took 12 s; computing its training runs took 60 s when they were trained (2 of 3 runs"

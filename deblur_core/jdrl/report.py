@@ -386,9 +386,12 @@ def training_runs_lines(timing: pd.DataFrame, tag: str) -> str:
     str
         Two printed lines.
     """
+    cached = int(timing["from cache"].sum())
+    note = " (a run loaded whole from the cache trained earlier: whether it shared a warm-up is not recorded)"
     return (
-        f"{tag} runs loaded from the cache this time: {int(timing['from cache'].sum())} of {len(timing)}\n"
-        f"{tag} runs that started from a shared warm-up: {int(timing['warm-up reused'].sum())} of {len(timing)}"
+        f"{tag} runs loaded from the cache this time: {cached} of {len(timing)}\n"
+        f"{tag} runs trained now that started from a shared warm-up: {int(timing['warm-up reused'].sum())} of "
+        f"{len(timing) - cached}{note if cached else ''}"
     )
 
 
