@@ -40,7 +40,7 @@ from deblur_core.device import cpu_flags, cpu_model, cpu_native_bf16
 from deblur_core.jdrl.evaluation import BORDER, deblur_images
 from deblur_core.metrics import psnr
 from deblur_core.models.unet import load_unet
-from deblur_core.physics.defocus import disk_kernel, linear_to_srgb, srgb_to_linear
+from deblur_core.physics.defocus import defocus_blur, linear_to_srgb, srgb_to_linear
 from deblur_core.stats import paired_comparison
 from deblur_core.weights import shipped_path
 
@@ -69,13 +69,10 @@ def photographs() -> dict[str, np.ndarray]:
 
 
 def blur(sharp: np.ndarray, radius: float, seed: int) -> np.ndarray:
-    """A uniform defocus disc in linear light, noise and 8-bit rounding (reflect padding keeps the size)."""
-    from scipy.signal import fftconvolve
-
-    kernel = disk_kernel(radius)
-    half = kernel.shape[0] // 2
-    padded = np.pad(srgb_to_linear(sharp), ((half, half), (half, half), (0, 0)), mode="reflect")
-    blurred = linear_to_srgb(np.clip(fftconvolve(padded, kernel[:, :, None], mode="valid", axes=(0, 1)), 0, 1))
+    """A uniform defocus disc (the training pairs' :func:`defocus_blur`, every pixel at ``radius``: depth 0, focus
+    at 1), noise and 8-bit rounding."""
+    everywhere = np.zeros(sharp.shape[:2])
+    blurred = linear_to_srgb(defocus_blur(srgb_to_linear(sharp), everywhere, focus_depth=1.0, max_radius=radius))
     noisy = blurred + np.random.default_rng(seed).normal(0.0, NOISE, blurred.shape)
     return (np.round(np.clip(noisy, 0, 1) * 255) / 255).astype(np.float32)
 
