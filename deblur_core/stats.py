@@ -351,13 +351,14 @@ def units_cell(row, units: str = "units") -> str:
     >>> units_cell({"verdict": "inconclusive", UNITS_FOR_PAPER: 5, UNITS_FOR_OURS: 79}, "scenes")
     "paper's: about 5 scenes; ours: about 79"
     >>> units_cell({"verdict": "contradicted", UNITS_FOR_PAPER: None, UNITS_FOR_OURS: None}, "cases")
-    "paper's: – (no number); ours: detected"
+    "paper's: –; ours: detected"
     """
     if row["verdict"] == "confirmed":
         return "settled"
     ours = "detected" if row["verdict"] == "contradicted" else units_text(row[UNITS_FOR_OURS])
     count = row[UNITS_FOR_PAPER]
-    paper = "– (no number)" if count is None or pd.isna(count) else f"{units_text(count)} {units}"
+    # no count: the paper gives no number, or our interval has too few units to read a spread from
+    paper = "–" if count is None or pd.isna(count) else f"{units_text(count)} {units}"
     return f"paper's: {paper}; ours: {ours}"
 
 
