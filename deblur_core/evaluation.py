@@ -2,8 +2,8 @@
 
 SelfDeblur, Sec. 4.1-4.2 (Tables 1-3): PSNR and SSIM after Levin et al.'s sub-pixel
 alignment, and the error ratio against non-blind deconvolution with the true kernel
-(Krishnan & Fergus's hyper-Laplacian method, :mod:`deblur_core.deconv`).
-SelfDeblur-Delta is the same deconvolution with SelfDeblur's kernel.
+(:mod:`deblur_core.deconv`: Krishnan & Fergus's hyper-Laplacian method unless a caller passes another step, as
+notebook 03 passes Levin et al.'s IRLS). SelfDeblur-Delta is the same deconvolution with SelfDeblur's kernel.
 """
 
 from __future__ import annotations
@@ -29,9 +29,12 @@ def score(estimate: np.ndarray, sharp: np.ndarray, known_kernel_sse: float) -> S
     return Scores(comparison.psnr, comparison.ssim, comparison.sse / known_kernel_sse)
 
 
-def known_kernel_reference(blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray):
-    """Deconvolution with the true kernel and its aligned squared error (the ratio's denominator)."""
-    restored = deconvolve_hyper_laplacian(blurry, kernel)
+def known_kernel_reference(
+    blurry: np.ndarray, sharp: np.ndarray, kernel: np.ndarray, deconvolve=deconvolve_hyper_laplacian
+):
+    """Deconvolution with the true kernel by ``deconvolve(blurry, kernel)`` and its aligned squared error (the
+    ratio's denominator)."""
+    restored = deconvolve(blurry, kernel)
     sse = compare_with_levin_border(restored, sharp).sse
     return restored, sse
 
@@ -43,10 +46,12 @@ def evaluate_blind_result(
     sharp: np.ndarray,
     true_kernel: np.ndarray,
     reference_sse: float,
+    deconvolve=deconvolve_hyper_laplacian,
 ) -> dict:
-    """Scores of a blind estimate (latent image and kernel) and of its SelfDeblur-Delta variant."""
+    """Scores of a blind estimate (latent image and kernel) and of its SelfDeblur-Delta variant, the blurry image
+    deconvolved with the estimated kernel by ``deconvolve`` (the known-kernel reference's step)."""
     direct = score(latent, sharp, reference_sse)
-    delta = score(deconvolve_hyper_laplacian(blurry, kernel), sharp, reference_sse)
+    delta = score(deconvolve(blurry, kernel), sharp, reference_sse)
     return {
         "PSNR": direct.psnr,
         "SSIM": direct.ssim,

@@ -109,6 +109,7 @@ METHOD_COLOURS = {
     "Fergus et al.": "tab:orange",
     "Xu & Jia": "tab:green",
     "Hu & Yang-style (Gabor)": "tab:red",
+    "mean gradient": "goldenrod",
     "random": "tab:purple",
     "chance (mean over windows)": "tab:brown",
     "whole image": "tab:pink",

@@ -174,7 +174,9 @@ _SETTINGS = {
             "epochs": 20,
             "batch_size": 32,
             "learning_rate": 1e-3,
-            "compare_labellings": False,
+            # also train the same classifier on per-image labels (the better half of each image's windows) with the
+            # same data, budget and folds, and compare the two (notebook 01, §7)
+            "compare_labellings": True,
             # an integer: also cross-validate the selectors over scenes in that many folds (regions.crossval)
             "scene_folds": None,
             # also score every selector on Levin et al.'s 32 real camera-shake images (fetched; held out)
@@ -201,7 +203,7 @@ _SETTINGS = {
             "epochs": 8,
             "batch_size": 32,
             "learning_rate": 1e-3,
-            "compare_labellings": False,
+            "compare_labellings": True,
             "scene_folds": None,
             "real_levin": False,
         },
@@ -229,7 +231,7 @@ _SETTINGS = {
             "epochs": 8,
             "batch_size": 32,
             "learning_rate": 1e-3,
-            "compare_labellings": False,
+            "compare_labellings": True,
             "scene_folds": 3,
             "real_levin": True,
         },

@@ -65,6 +65,37 @@ WIDGET_CELL_TIMEOUT_S = 300
 _LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 
 
+# a path that only exists on the machine that ran a notebook; web addresses (https://...) are not matched
+_ABSOLUTE_PATH = re.compile(r"(?<![\w:/.~-])/(?:home|work|tmp|root|Users|mnt|opt|srv|var|private|scratch)/[\w./-]+")
+
+
+def absolute_paths(text: str) -> list[str]:
+    """The machine-specific absolute paths in ``text`` (an executed copy or a site page must print none).
+
+    >>> absolute_paths("figures -> /work/main/figures/long; see https://example.org/work/x and figures/long")
+    ['/work/main/figures/long']
+    """
+    return _ABSOLUTE_PATH.findall(text)
+
+
+def readable_warnings() -> None:
+    """Print warnings as ``Category: message``, without the source file's path and line.
+
+    The notebooks call it in their set-up cell: the path is the machine's own (``/home/...``), means nothing to a
+    reader of the executed copy, and must not be published with it.
+
+    >>> import warnings
+    >>> before = warnings.formatwarning
+    >>> readable_warnings()
+    >>> warnings.formatwarning("kernel flipped", UserWarning, "/home/me/x.py", 3).strip()
+    'UserWarning: kernel flipped'
+    >>> warnings.formatwarning = before
+    """
+    import warnings
+
+    warnings.formatwarning = lambda message, category, *_, **__: f"{category.__name__}: {message}\n"
+
+
 def relink(text: str, written_to: Path, source_dir: Path = NOTEBOOK_DIR) -> str:
     """``text``'s relative Markdown links, written for a notebook in ``source_dir``, made relative to the folder
     ``written_to`` instead (an executed copy); anchors, absolute and web links are left as they are.

@@ -143,6 +143,12 @@ VERDICT_WORDS = {
     "contradicted": "our data go against the paper's claim",
     "inconclusive": "our data cannot tell",
 }
+#: the same for a claim the paper does not make (its column reads "not in the paper", "not reported")
+OWN_CLAIM_WORDS = {
+    "confirmed": "our data support the claim (the paper does not make it)",
+    "contradicted": "our data go against the claim (the paper does not make it)",
+    "inconclusive": "our data cannot tell",
+}
 
 
 def claims_markdown(
@@ -178,7 +184,8 @@ def claims_markdown(
         paper = row[paper_column]
         paper_text = f"{paper:+.2f}{suffix}" if isinstance(paper, float) and math.isfinite(paper) else str(paper)
         interval = interval_text(row["CI 95% low"], row["CI 95% high"])
-        verdict, words = row[READING], VERDICT_WORDS[row["verdict"]]
+        own_claim = isinstance(paper, str) and paper.startswith("not ")
+        verdict, words = row[READING], (OWN_CLAIM_WORDS if own_claim else VERDICT_WORDS)[row["verdict"]]
         if "clusters" in row and row["clusters"] < min_units:
             verdict = row["verdict"]
             words = f"{row['clusters']} independent unit(s), fewer than {min_units}: no verdict is possible"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from deblur_core.profiles import PROFILES
-from deblur_core.reproduce import EXECUTED_DIR, notebooks
+from deblur_core.reproduce import EXECUTED_DIR, absolute_paths, notebooks
 
 COMMITTED = sorted(p for p in EXECUTED_DIR.glob("*/*.ipynb") if p.parent.name != "smoke")
 
@@ -47,3 +47,20 @@ def test_committed_results_stay_light():
     assert not [f for f in files if f.suffix == ".pdf"], "PDFs are made by `make figures-pdf`, not committed"
     total = sum(f.stat().st_size for f in files if f.exists())
     assert total < 20 * 2**20, f"figures/ and executed/ weigh {total / 2**20:.1f} MB; keep them under 20 MB"
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_executed_copy_prints_no_absolute_path(path):
+    notebook = json.loads(path.read_text())
+    found = []
+    for index, cell in enumerate(notebook["cells"]):
+        texts = ["".join(cell["source"])] if cell["cell_type"] == "markdown" else []
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            texts += [
+                "".join(output.get("data", {}).get(kind, "")) for kind in ("text/plain", "text/markdown", "text/html")
+            ]
+        found += [f"cell {index}: {hit}" for text in texts for hit in absolute_paths(text)]
+    assert not found, (
+        f"{path.name} prints paths of the machine that ran it (print them relative to the repository): {found[:5]}"
+    )

@@ -18,11 +18,13 @@ from deblur_core.regions.dataset import split_examples  # noqa: E402
 from deblur_core.regions.evaluation import (  # noqa: E402
     BEST_WINDOW,
     PAPER_CLAIMS,
+    PER_IMAGE_CLAIMS,
     WHOLE_IMAGE,
     claim_differences_by,
     selector_claims,
     within_image_table,
 )
+from deblur_core.regions.selectors import MEAN_GRADIENT, PER_IMAGE_CNN  # noqa: E402
 from deblur_core.regions.training import ClassifierTrainingConfig  # noqa: E402
 
 
@@ -127,6 +129,16 @@ def test_claims_over_cross_validated_scenes(smoke_cross_validation):
     assert list(claims["claim"]) == [f"{a} beats {b}" for a, b in scored] and len(scored) == len(PAPER_CLAIMS) - 1
     assert (claims["images"] == 4).all()
     assert (claims["verdict by image"] == "inconclusive").all()  # 4 scenes are below a verdict's 6
+
+
+def test_each_fold_also_trains_the_per_image_classifier_and_scores_the_mean_gradient(smoke_cross_validation):
+    settings, _, _, result = smoke_cross_validation
+    assert settings.compare_labellings
+    scored = set(result.evaluation["selector"])
+    assert {PER_IMAGE_CNN, MEAN_GRADIENT, "CNN"} <= scored
+    claims = selector_claims(result.evaluation, PER_IMAGE_CLAIMS, clusters_by="image")
+    # every claim of the per-image classifier but the whole image's, which the folds do not score
+    assert list(claims["claim"]) == [f"{a} beats {b}" for a, b in PER_IMAGE_CLAIMS if b != WHOLE_IMAGE]
 
 
 def test_a_second_run_trains_nothing(smoke_cross_validation):

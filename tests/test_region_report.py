@@ -11,17 +11,25 @@ from deblur_core.regions.dataset import BlurryExample  # noqa: E402
 from deblur_core.regions.evaluation import (  # noqa: E402
     BEST_SIMILARITY,
     BEST_WINDOW,
+    COMPARED_CLAIMS,
     EXPECTED_CHANCE,
     PAPER_CLAIMS,
     WHOLE_IMAGE,
     evaluate_choices,
     selector_choices,
+    selector_claims,
     within_image_share,
 )
 from deblur_core.regions.labels import LabelledExample  # noqa: E402
 from deblur_core.regions.real_levin import RealLevinScores  # noqa: E402
 from deblur_core.regions.report import findings_markdown  # noqa: E402
-from deblur_core.regions.selectors import FergusSelector, RandomSelector, XuJiaSelector  # noqa: E402
+from deblur_core.regions.selectors import (  # noqa: E402
+    MEAN_GRADIENT,
+    PER_IMAGE_CNN,
+    FergusSelector,
+    RandomSelector,
+    XuJiaSelector,
+)
 from deblur_core.regions.windows import window_grid  # noqa: E402
 
 
@@ -391,17 +399,26 @@ def test_the_held_out_scenes_report_counts_scenes_folds_and_verdicts(run):
 
 def test_the_score_map_places_fine_scores_and_coarse_similarities_at_window_centres(run):
     items, _, _, _ = run
-    fig = report.score_map_figure(items[0], lambda windows: windows.mean(axis=(1, 2)), WINDOW, STRIDE, TAG)
+    scorers = {"CNN": lambda windows: windows.mean(axis=(1, 2)), "other": lambda windows: -windows.std(axis=(1, 2))}
+    fig = report.score_map_figure(items[0], scorers, WINDOW, STRIDE, TAG)
     image_axes = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in image_axes] == [
         "img0_k0",
-        "CNN score by window centre",
+        "CNN: score by window centre",
+        "other: score by window centre",
         "true similarity of each window's kernel",
     ]
     assert image_axes[1].images[0].get_array().shape == (9, 9)  # a fine stride of 2 px over 16 px of positions
-    assert image_axes[2].images[0].get_extent() == [8.0, 24.0, 24.0, 8.0]
-    assert len(fig.axes) == 5  # and two colour bars
+    assert image_axes[2].images[0].get_array().max() <= 0  # the second scorer's map, on its own range
+    assert image_axes[3].images[0].get_extent() == [8.0, 24.0, 24.0, 8.0]
+    assert len(fig.axes) == 7  # and three colour bars
+    # the + sits on the centre of the most similar window of the coarse grid
+    best = window_grid(items[0].example.blurry.shape, WINDOW, STRIDE)[int(np.argmax(items[0].similarities))]
+    marker = image_axes[3].lines[0].get_xydata()[0]
+    assert tuple(marker) == (best.x + WINDOW / 2, best.y + WINDOW / 2)
     plt.close(fig)
+    with pytest.raises(ValueError, match="no scorers"):
+        report.score_map_figure(items[0], {}, WINDOW, STRIDE, TAG)
 
 
 def test_the_explorer_estimates_the_kernel_of_the_window_the_sliders_place(run, monkeypatch):
@@ -487,3 +504,52 @@ def test_similarity_against_error_marks_the_best_similarity_and_the_upper_bound(
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a window", BEST_SIMILARITY, BEST_WINDOW, "λ = 0.75"]
     assert ax.get_title().startswith("img0_k1: what the labels reward")
     plt.close(fig)
+
+
+def labelling_evaluation(per_image_regret: float) -> pd.DataFrame:
+    """16 examples of 8 scenes: the paper's CNN, the per-image CNN and the mean gradient, with known means."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for example in range(16):
+        noise = rng.normal(0, 0.05, 3)
+        for (name, regret, correlation), wobble in zip(
+            [("CNN", 2.0, 0.05), (PER_IMAGE_CNN, per_image_regret, 0.4), (MEAN_GRADIENT, 1.2, 0.3)], noise
+        ):
+            rows.append(
+                {
+                    "example": example,
+                    "image": f"scene{example // 2}",
+                    "selector": name,
+                    "regret": regret + wobble,
+                    "rank correlation": correlation + wobble,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_the_labelling_comparison_reads_which_target_ranks_the_windows_better():
+    evaluation = labelling_evaluation(per_image_regret=1.3)
+    comparison = report.labelling_comparison_table({"held-out scenes": (evaluation, "image")}, "long")
+    assert comparison["selector"].tolist() == ["CNN", PER_IMAGE_CNN, MEAN_GRADIENT]
+    assert set(comparison["resampling"]) == {"images"} and set(comparison["paper"]) == {"not in the paper"}
+    means = comparison.set_index("selector")["rank correlation"]
+    assert means[PER_IMAGE_CNN] == pytest.approx(0.4, abs=0.05) and means["CNN"] == pytest.approx(0.05, abs=0.05)
+    claims = selector_claims(evaluation, COMPARED_CLAIMS, clusters_by="image")
+    text = report.labelling_findings(comparison, {"held-out scenes": (claims, "image")}, profile="long")
+    assert text.startswith("### What if the labels asked the right question? (`long`)")
+    assert '"CNN (per-image labels) beats CNN" on regret: +0.7' in text and "**confirmed**" in text
+    assert "The mean gradient, which needs no training, has a mean regret of 1.2" in text
+    assert "CNN beats mean gradient: -0.79" in text and "contradicted" in text
+    assert "Per-image labels rank the windows better on 1 of 1 data sets" in text
+    # a worse per-image classifier reads as such: the tally moves
+    worse = labelling_evaluation(per_image_regret=2.6).assign(
+        **{"rank correlation": lambda t: np.where(t["selector"] == PER_IMAGE_CNN, -0.2, t["rank correlation"])}
+    )
+    comparison = report.labelling_comparison_table({"held-out scenes": (worse, "image")}, "long")
+    claims = selector_claims(worse, COMPARED_CLAIMS, clusters_by="image")
+    text = report.labelling_findings(comparison, {"held-out scenes": (claims, "image")}, profile="long")
+    assert "better on 0 of 1 data sets" in text and '"CNN (per-image labels) beats CNN" on regret: -0.6' in text
+    without = report.labelling_comparison_table(
+        {"test split": (evaluation[evaluation["selector"] == "CNN"], None)}, "x"
+    )
+    assert "trained no per-image classifier" in report.labelling_findings(without, {}, profile="x")

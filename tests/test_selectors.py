@@ -7,6 +7,7 @@ from deblur_core.regions.selectors import (
     BestSimilaritySelector,
     FergusSelector,
     GaborSelector,
+    GradientSelector,
     RandomSelector,
     XuJiaSelector,
     gabor_feature_maps,
@@ -91,6 +92,28 @@ def test_xujia_score_matches_the_documented_formula():
     useful = xujia_r_map(image) > 0.3
     expected = (np.hypot(gx, gy) * useful)[window.slices()].mean()
     assert XuJiaSelector().score(image, [window])[0] == pytest.approx(expected)
+
+
+def test_gradient_selector_scores_the_mean_gradient_magnitude_of_each_window():
+    image = edges_and_stripes()
+    windows = window_grid(image.shape, SIZE, STRIDE)
+    pixels = extract_windows(image, windows)
+    # by hand: forward differences of the whole image (zero on its last row and column), averaged per window
+    rows = np.zeros_like(image)
+    columns = np.zeros_like(image)
+    rows[:-1] = np.diff(image, axis=0)
+    columns[:, :-1] = np.diff(image, axis=1)
+    magnitude = np.hypot(rows, columns)
+    expected = [magnitude[w.y : w.y + w.size, w.x : w.x + w.size].mean() for w in windows]
+    scores = GradientSelector().score(image, windows)
+    np.testing.assert_allclose(scores, expected, rtol=1e-10, atol=1e-12)
+    # unlike Xu & Jia's, it takes the stripes' gradient energy for useful edges
+    energy = np.array([gradient_energy(p) for p in pixels])
+    assert energy[np.argmax(scores)] == energy.max()
+    assert (
+        windows[np.argmax(scores)].x >= 60 - SIZE // 2
+        and windows[np.argmax(XuJiaSelector().score(image, windows))].x < 40
+    )
 
 
 def test_gabor_features_shape_and_finiteness():
@@ -186,7 +209,7 @@ def test_colour_image_rejected():
         select_window(np.zeros(SHAPE + (3,)), XuJiaSelector(), SIZE, STRIDE)
 
 
-@pytest.mark.parametrize("selector", [FergusSelector(), XuJiaSelector()], ids=lambda s: s.name)
+@pytest.mark.parametrize("selector", [FergusSelector(), XuJiaSelector(), GradientSelector()], ids=lambda s: s.name)
 @pytest.mark.parametrize("level", [0.0, 0.3, 1 / 3, 1.0])
 def test_constant_image_scores_zero_and_falls_back_to_the_first_window(selector, level):
     with pytest.warns(UserWarning, match="constant image"):
@@ -211,7 +234,7 @@ def test_constant_image_picks_the_first_window_for_any_selector(selector):
 
 
 def test_make_selector_names_and_errors():
-    assert set(SELECTORS) == {"cnn", "fergus", "xujia", "gabor", "random", "best-similarity"}
+    assert set(SELECTORS) == {"cnn", "fergus", "xujia", "gabor", "gradient", "random", "best-similarity"}
     assert make_selector("xujia", threshold=0.4).threshold == 0.4
     assert make_selector("random", seed=3).seed == 3
     assert make_selector("best-similarity", similarities=[0.1, 0.2]).name == "best-similarity"

@@ -64,3 +64,22 @@ def test_save_table_rounds_markdown_but_keeps_csv_exact(tmp_path):
     csv_path, md_path = storage.save_table(frame, tmp_path / "table4")
     assert "| final | 27.32 | 0.774 |" in md_path.read_text()
     assert pd.read_csv(csv_path)["PSNR (ours)"].iloc[0] == pytest.approx(27.316789, abs=1e-9)
+
+
+def test_a_claim_the_paper_does_not_make_is_not_read_as_the_papers():
+    from deblur_core.tables import claims_markdown
+
+    rows = pd.DataFrame(
+        {
+            "claim": ["CNN beats mean gradient", "CNN beats Xu & Jia"],
+            "mean difference": [0.4, 0.4],
+            "CI 95% low": [0.1, 0.1],
+            "CI 95% high": [0.8, 0.8],
+            "clusters": [8, 8],
+            "verdict": ["confirmed", "confirmed"],
+            "paper": ["not in the paper", "CNN's curve highest"],
+        }
+    )
+    first, second = claims_markdown(rows, paper_column="paper").splitlines()[2:]
+    assert "support the claim (the paper does not make it)" in first and "paper's claim" not in first
+    assert "our data support the paper's claim" in second

@@ -311,7 +311,7 @@ def load_levin(folder: str | Path) -> list[BlurCase]:
     ]
     if rotated:
         warnings.warn(
-            f"kernel file(s) {', '.join(map(str, rotated))} of {folder} are stored rotated by 180 degrees "
+            f"kernel file(s) {', '.join(map(str, rotated))} of {Path(folder).name}/ are stored rotated by 180 degrees "
             "(correlation filters); rotated to the convolution convention",
             stacklevel=2,
         )

@@ -120,15 +120,80 @@ def settings_line(settings: JDRLSettings, seeds, device: str, figures, tag: str,
     str
         One printed line.
     """
+    return f"{tag} {settings_text(settings, seeds)}; device {device}, {precision}; figures -> {figures}"
+
+
+def settings_text(settings: JDRLSettings, seeds) -> str:
+    """The run's data size, network, budget and seeds in words, from the profile and ``seeds`` alone (the settings
+    part of :func:`settings_line`; a test re-renders it for each executed copy)."""
     schedule = (
         f"halved every {settings.halve_every} epochs" if settings.schedule == "step" else f"{settings.schedule} decay"
     )
     return (
-        f"{tag} {settings.size} px pairs, batches of {settings.batch_size} crops of {settings.crop} px"
+        f"{settings.size} px pairs, batches of {settings.batch_size} crops of {settings.crop} px"
         f"{', flipped' if settings.flips else ''}, UNet width {settings.width} ({settings.output} output, dropout "
         f"{settings.dropout:g}), reblurring width {settings.reblur_width}, {settings.epochs} epochs "
-        f"({settings.warmup_epochs} warm-up), lr {settings.learning_rate:g} {schedule}, seeds {seeds}; "
-        f"device {device}, {precision}; figures -> {figures}"
+        f"({settings.warmup_epochs} warm-up), lr {settings.learning_rate:g} {schedule}, seeds {list(seeds)}"
+    )
+
+
+def _scope_row(settings: JDRLSettings) -> dict[str, str]:
+    from .training import VARIANTS
+
+    photographs = len(settings.train_scenes)
+    pairs = (photographs + settings.dead_leaves) * settings.pairs_per_scene
+    steps = settings.epochs * -(-pairs // settings.batch_size)
+    left_out = [name for name in VARIANTS if name not in settings.variants_trained()]
+    return {
+        "training pairs": f"{pairs:,} of {settings.size} px from {photographs} photographs"
+        + (f" and {settings.dead_leaves} dead-leaves scenes" if settings.dead_leaves else "")
+        + (", each a random window of its picture" if settings.random_view else ""),
+        "test pairs": f"{settings.test_pairs} of each of {len(settings.test_scenes)} held-out photograph(s)",
+        "defocus": f"discs up to {settings.max_radius} px",
+        "network": f"UNet width {settings.width}, {settings.output} output; reblurring width {settings.reblur_width}",
+        "budget per run": f"{steps:,} steps of {settings.batch_size} crop(s) of {settings.crop} px "
+        f"({settings.epochs} epochs, {settings.warmup_epochs} of warm-up)",
+        "variants": "all of Table 4" if not left_out else f"all but {', '.join(left_out)}",
+        "seeds": ", ".join(map(str, settings.seeds)),
+    }
+
+
+def scope_markdown(profiles: dict) -> str:
+    """What each profile trains beside ``paper``, rendered from the profiles themselves (notebook 02, §9).
+
+    Parameters
+    ----------
+    profiles : dict
+        Profile name -> ``profile_settings('jdrl', name)``, ``paper`` among them.
+
+    Returns
+    -------
+    str
+        Markdown: a heading, a table with one column per profile, and what the synthetic data cannot stand in for.
+    """
+    if "paper" not in profiles:
+        raise ValueError("profiles must include 'paper', the column the others are read against")
+    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
+    names = list(columns)
+    rows = ["| | " + " | ".join(f"`{name}`" for name in names) + " |", "|---" * (len(names) + 1) + "|"]
+    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
+    return "\n".join(
+        [
+            "### What each profile trains, and what the paper did",
+            "",
+            *rows,
+            "",
+            "The `paper` column keeps the paper's network and schedule on the synthetic pairs; the paper itself "
+            "trains on 4,830 SDD patches of 512 px and tests on 35 images of 4096 × 2160 px. Dead-leaves scenes "
+            "follow Achddou et al. (*Synthetic images as a regularity prior for image restoration neural networks*, "
+            "SSVM 2021). The synthetic misalignment (zoom, shift, slight rotation) follows SDD's description but is "
+            "cleaner than a real camera's, and the defocus is milder than SDD's. The CPU profiles use a residual "
+            "output head where the paper has a sigmoid (§4; `benchmarks/jdrl_training_choices.py` measures both), and "
+            "`long` the recipe `benchmarks/jdrl_recipes.py` chose. A profile that leaves out #5 does so because its "
+            "unconstrained per-pixel kernels have no fast path and cost more than all the other variants together. "
+            "The control (#1 trained on the exact aligned sharp images) exists only on synthetic data: no camera "
+            "gives them.",
+        ]
     )
 
 

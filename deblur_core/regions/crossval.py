@@ -8,8 +8,9 @@ every sharp image once:
 * the training and test images of the split are pooled and cut into ``folds`` groups
   (:func:`scene_folds`, each category spread over the groups);
 * for each group, the CNN and the Gabor selector are trained on the *other* images under the
-  training kernel bank, with the split's validation images for validation, and every selector
-  is evaluated on the group's images under the test kernel bank;
+  training kernel bank, with the split's validation images for validation (and, where the profile
+  ``compare_labellings``, the same CNN on per-image labels, with the same folds and budget), and every
+  selector is evaluated on the group's images under the test kernel bank;
 * the folds' evaluations are stacked, so each pooled image is a test scene exactly once, and
   :func:`~deblur_core.regions.evaluation.selector_claims` with ``clusters_by="image"`` gives a
   verdict over scenes.
@@ -37,7 +38,7 @@ from ..progress import progress_bar
 from .dataset import BlurryExample, check_split_by_image, split_bank, training_images
 from .evaluation import evaluate_choices, score_windows, selector_choices, size_only_auc
 from .labels import LabelledExample, label_windows, stack_labelled
-from .selectors import GaborSelector, paper_selectors
+from .selectors import GaborSelector, compared_selectors
 from .training import ClassifierTrainingConfig, predict_scores, roc_auc, train_classifier
 
 
@@ -95,6 +96,10 @@ def pooled_banks(settings: RegionSettings) -> tuple[list[BlurryExample], list[Bl
     )
 
 
+def _per_image_labels(labelled: list[LabelledExample]) -> np.ndarray:
+    return np.concatenate([item.per_image_labels() for item in labelled])
+
+
 def _labelled_bank(examples, settings, label_options) -> list[LabelledExample]:
     """The examples with every window's kernel estimate, on the profile's window grid (cached)."""
     return label_windows(examples, settings.window_size, settings.stride, **label_options)
@@ -110,7 +115,8 @@ def cross_validate_selectors(
     seed: int = 0,
     progress: bool = True,
 ) -> SceneCrossValidation:
-    """Evaluate the paper's selectors with every scene held out once (see the module's docstring).
+    """Evaluate the compared selectors (:func:`~.selectors.compared_selectors`) with every scene held out once (see
+    the module's docstring).
 
     Parameters
     ----------
@@ -146,7 +152,18 @@ def cross_validate_selectors(
             [item.windows for item in training],
             [item.labels(threshold) for item in training],
         )
-        selectors = paper_selectors(result.model, gabor, seed)
+        per_image = None
+        if settings.compare_labellings:
+            per_image = train_classifier(
+                train_windows,
+                _per_image_labels(training),
+                val_windows,
+                _per_image_labels(val_labels),
+                config,
+                cache_dir=classifier_cache,
+                progress=False,
+            )
+        selectors = compared_selectors(result.model, gabor, seed, None if per_image is None else per_image.model)
         window_scores = score_windows(testing, cache_dir=cache_dir, progress=False)
         evaluation = evaluate_choices(testing, selector_choices(testing, selectors), window_scores)
         evaluation["example"] += offset
@@ -164,7 +181,7 @@ def cross_validate_selectors(
                 "test examples": len(testing),
                 "ROC-AUC": roc_auc(predict_scores(result.model, test_windows), test_y) if both_classes else np.nan,
                 "ROC-AUC of blur size alone": size_only_auc(testing, threshold) if both_classes else np.nan,
-                "from cache": result.from_cache,
+                "from cache": result.from_cache and (per_image is None or per_image.from_cache),
             }
         )
     return SceneCrossValidation(pd.concat(evaluations, ignore_index=True), pd.DataFrame(rows))

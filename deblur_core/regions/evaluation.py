@@ -47,7 +47,7 @@ from ..stats import (
     paired_differences,
 )
 from .labels import LabelledExample
-from .selectors import Selector, rank_windows
+from .selectors import MEAN_GRADIENT, PER_IMAGE_CNN, Selector, rank_windows
 
 WHOLE_IMAGE = "whole image"
 BEST_SIMILARITY = "best similarity"
@@ -64,6 +64,12 @@ PAPER_STATEMENTS = {
     ("CNN", WHOLE_IMAGE): "CNN comparable or better (Sec. 4.3)",
 }
 PAPER_CLAIMS = tuple(PAPER_STATEMENTS)
+#: the CNN's claims the companion tests: the paper's, and the CNN against the simplest cue (not in the paper)
+CNN_CLAIMS = (*PAPER_CLAIMS, ("CNN", MEAN_GRADIENT))
+#: the same claims for the network trained on per-image labels, and whether it beats the paper's CNN
+PER_IMAGE_CLAIMS = (*((PER_IMAGE_CNN, b) for _, b in CNN_CLAIMS), (PER_IMAGE_CNN, "CNN"))
+#: both: claims about a selector that a run did not score are left out by :func:`selector_claims`
+COMPARED_CLAIMS = (*CNN_CLAIMS, *PER_IMAGE_CLAIMS)
 
 
 def paper_statement(claim: str) -> str:
@@ -338,6 +344,19 @@ def selector_claims(
         result[f"{clusters_by}s"] = [c.clusters for c in grouped]
         result[f"verdict by {clusters_by}"] = [c.verdict for c in grouped]
     return result
+
+
+def claims_about(claims: pd.DataFrame, pairs) -> pd.DataFrame:
+    """The rows of a :func:`selector_claims` table that test ``pairs`` (``(A, B)`` names), in ``pairs``' order;
+    pairs the table does not hold are skipped.
+
+    >>> table = pd.DataFrame({"claim": ["CNN beats random", "CNN beats whole image"], "verdict": ["confirmed", "x"]})
+    >>> claims_about(table, [("CNN", "whole image"), ("CNN", "Xu & Jia")])["claim"].tolist()
+    ['CNN beats whole image']
+    """
+    wanted = [f"{a} beats {b}" for a, b in pairs]
+    rows = claims.set_index("claim", drop=False)
+    return rows.loc[[claim for claim in wanted if claim in rows.index]].reset_index(drop=True)
 
 
 def _scored_claims(claims, table: pd.DataFrame) -> list[tuple[str, str]]:

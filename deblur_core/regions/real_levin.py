@@ -23,9 +23,11 @@ from .dataset import levin_examples
 from .evaluation import (
     BEST_SIMILARITY,
     BEST_WINDOW,
+    CNN_CLAIMS,
+    COMPARED_CLAIMS,
     EXPECTED_CHANCE,
-    PAPER_CLAIMS,
     claim_differences_by,
+    claims_about,
     evaluate_choices,
     paper_statement,
     score_windows,
@@ -39,7 +41,8 @@ from .labels import label_windows, whole_image_kernels
 @dataclass
 class RealLevinScores:
     """Per-image ``evaluation`` (:func:`.evaluation.evaluate_choices`), the ``regret`` table with each selector's
-    mean error ratio, the paper's ``claims`` tested per image and by kernel, and the ``source`` label of the data."""
+    mean error ratio, the ``claims`` (:data:`~.evaluation.COMPARED_CLAIMS` that ``selectors`` allow) tested per image
+    and by kernel, and the ``source`` label of the data."""
 
     evaluation: pd.DataFrame
     regret: pd.DataFrame
@@ -81,7 +84,7 @@ def score_selectors_on_levin(
     regret = within_image_table(evaluation, names, clusters_by="kernel")
     mean_error_ratio = evaluation.groupby("selector")["error ratio"].mean()
     regret.insert(2, "mean error ratio", regret["selector"].map(mean_error_ratio))
-    claims = selector_claims(evaluation, PAPER_CLAIMS, clusters_by="kernel")
+    claims = selector_claims(evaluation, COMPARED_CLAIMS, clusters_by="kernel")
     columns = {"data": source, "profile": settings.profile}
     return RealLevinScores(
         evaluation,
@@ -92,8 +95,9 @@ def score_selectors_on_levin(
 
 
 def report_real_levin(real: RealLevinScores, out: str | Path, tag: str):
-    """Save the regret and claims tables and the claims figure of ``real`` under ``out``; return the figure and one
-    line per claim (the per-image verdict and the one resampling the recorded kernels), each starting with ``tag``."""
+    """Save the regret and claims tables and the figure of the CNN's claims of ``real`` under ``out``; return the
+    figure and one line per claim of the CNN (:data:`~.evaluation.CNN_CLAIMS`: the per-image verdict and the one
+    resampling the recorded kernels), each starting with ``tag``."""
     import matplotlib.pyplot as plt
 
     from ..plotting import plot_claim_differences
@@ -101,9 +105,10 @@ def report_real_levin(real: RealLevinScores, out: str | Path, tag: str):
     out = Path(out)
     storage.save_table(real.regret, out / "real_levin_regret")
     storage.save_table(real.claims, out / "claims_regret_real_levin")
+    shown_claims = claims_about(real.claims, CNN_CLAIMS)
     fig, ax = plt.subplots(figsize=(9, 3.6))
     plot_claim_differences(
-        ax, claim_differences_by(real.evaluation, PAPER_CLAIMS, by="kernel"), real.claims, by="kernel"
+        ax, claim_differences_by(real.evaluation, CNN_CLAIMS, by="kernel"), shown_claims, by="kernel"
     )
     ax.set_title(f"Real camera shake ({real.source}): regret of B minus regret of the CNN {tag}", fontsize=10)
     storage.save_figure(fig, out / "claims_real_levin")
@@ -113,6 +118,6 @@ def report_real_levin(real: RealLevinScores, out: str | Path, tag: str):
         f"{row['verdict']}; resampling the {row['kernels']} recorded kernels: "
         f"{tables.interval_text(row['CI 95% low by kernel'], row['CI 95% high by kernel'])} -> "
         f"{row['verdict by kernel']}"
-        for row in real.claims.to_dict("records")
+        for row in shown_claims.to_dict("records")
     ]
     return fig, lines

@@ -28,11 +28,12 @@ from ..tables import claims_markdown, interval_text
 from .evaluation import (
     BEST_SIMILARITY,
     BEST_WINDOW,
+    CNN_CLAIMS,
     EXPECTED_CHANCE,
-    PAPER_CLAIMS,
     REFERENCES,
     WHOLE_IMAGE,
     claim_differences_by,
+    claims_about,
     kernel_size_confound,
     paper_statement,
     selector_claims,
@@ -42,6 +43,7 @@ from .evaluation import (
     within_image_table,
 )
 from .labels import estimator_config, label_summary
+from .selectors import MEAN_GRADIENT, PER_IMAGE_CNN
 from .training import roc_auc
 from .windows import Window, extract_windows, grid_shape, paper_window_count, window_grid
 
@@ -70,6 +72,88 @@ et al.'s real recordings (Fig. 9): neither is fetched here; Levin et al.'s 32 re
 data. Yang et al.'s rolling-bilateral-filter kernel estimator, used for the paper's labels: one estimator (L0 with
 Pan et al.'s dark channel) labels and evaluates here. An ImageNet-pretrained ResNet-34: its weights cannot be
 downloaded, so the classifier is trained from scratch."""
+
+
+def settings_text(settings) -> str:
+    """The run's geometry, kernels and classifier in words, from ``profile_settings('regions')`` alone (the first
+    printed line of notebook 01; a test re-renders it for each executed copy)."""
+    low, high = settings.kernel_sizes
+    return (
+        f"images {settings.image_size} px, windows {settings.window_size} px every {settings.stride} px, "
+        f"{settings.kernel_model} kernels {low}-{high} px; classifier width {settings.width}, {settings.epochs} epochs"
+    )
+
+
+def _scope_row(settings) -> dict[str, str]:
+    """One profile's column of the scope table."""
+    windows = len(window_grid((settings.image_size,) * 2, settings.window_size, settings.stride))
+    training = len(settings.train_images) + settings.dead_leaves
+    low, high = settings.kernel_sizes
+    return {
+        "images and windows": f"{settings.image_size} px images, {settings.window_size} px windows every "
+        f"{settings.stride} px ({windows} per image)",
+        "kernels": f"{low}–{high} px, {settings.kernel_count} per training image, {settings.test_kernel_count} per "
+        "test image",
+        "training images": f"{len(settings.train_images)} photographs"
+        + (f" and {settings.dead_leaves} dead-leaves scenes" if settings.dead_leaves else "")
+        + f": {training * settings.kernel_count * windows:,} labelled windows",
+        "test images": f"{len(settings.test_images)} photographs × {settings.test_kernel_count} kernels = "
+        f"{len(settings.test_images) * settings.test_kernel_count}",
+        "classifier": f"ResNet-34 layout, width {settings.width}, {settings.input_size} px input, from scratch, "
+        f"{settings.epochs} epochs of batches of {settings.batch_size}",
+        "per-image labels (§7)": "trained and compared" if settings.compare_labellings else "no",
+        "held-out scenes": f"{settings.scene_folds} folds over {len(settings.train_images) + len(settings.test_images)}"
+        " photographs"
+        if settings.scene_folds
+        else "no",
+        "Levin et al.'s real images": "scored" if settings.real_levin else "no (`REAL_LEVIN = True` adds them)",
+    }
+
+
+def scope_markdown(profiles: dict) -> str:
+    """What each CPU profile runs beside ``paper``, rendered from the profiles themselves (notebook 01, §10).
+
+    Parameters
+    ----------
+    profiles : dict
+        Profile name -> ``profile_settings('regions', name)``, ``paper`` among them.
+
+    Returns
+    -------
+    str
+        Markdown: a heading, a table with one column per profile and the paper's values, and what no profile covers.
+    """
+    if "paper" not in profiles:
+        raise ValueError("profiles must include 'paper', the column the others are read against")
+    paper = profiles["paper"]
+    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
+    names = list(columns)
+    rows = [
+        "| | " + " | ".join(f"`{name}`" for name in names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
+    smallest = min((s for n, s in profiles.items() if n != "paper"), key=lambda s: s.test_kernel_count)
+    return "\n".join(
+        [
+            "### What each profile runs, and what the paper did",
+            "",
+            *rows,
+            "",
+            f"The paper itself trains on 30 sharp images × 32 kernels with {paper.window_size} px windows every "
+            f"{paper.stride} px, and fine-tunes an ImageNet-pretrained ResNet-34 of width 64 for 20 epochs; the "
+            "`paper` profile keeps its geometry and classifier but trains from scratch on this corpus. The paper "
+            "labels with Yang et al.'s rolling-bilateral-filter estimator and evaluates with Pan et al.'s dark "
+            "channel; here one estimator, L0 with Pan et al.'s dark-channel term, does both. Sun et al.'s 640 "
+            "images (Fig. 8) and Köhler et al.'s recordings (Fig. 9) are not fetched.",
+            "",
+            f"Why the verdicts need held-out scenes: `{smallest.profile}` tests on "
+            f"{len(smallest.test_images)} sharp images, too few for any verdict that resamples scenes "
+            f"({MIN_UNITS_FOR_VERDICT} are needed), "
+            'so its "by image" verdicts all read *inconclusive*. Profiles with held-out scenes test every '
+            "photograph once, and their verdicts speak for the scenes of this corpus, not for photographs in general.",
+        ]
+    )
 
 
 def split_table(splits: dict, profile: str) -> pd.DataFrame:
@@ -891,22 +975,30 @@ def held_out_regret_table(evaluation: pd.DataFrame, profile: str) -> pd.DataFram
 
 
 def held_out_claims_figure(
-    evaluation: pd.DataFrame, claims: pd.DataFrame, folds: int, tag: str, kernel_model: str | None = None
+    evaluation: pd.DataFrame,
+    claims: pd.DataFrame,
+    folds: int,
+    tag: str,
+    kernel_model: str | None = None,
+    pairs=CNN_CLAIMS,
 ):
-    """The paper's claims over held-out scenes, one dot per scene (notebook 01, §6 Held-out scenes; Fig. 8's claims).
+    """Claims over held-out scenes, one dot per scene (notebook 01, §6 Held-out scenes, the paper's Fig. 8 claims and
+    the CNN against the mean gradient; §7 the same for the per-image classifier).
 
     Parameters
     ----------
     evaluation : pandas.DataFrame
         :func:`~.crossval.cross_validate_selectors`' per-example evaluation.
     claims : pandas.DataFrame
-        :func:`regret_claims` of :data:`~.evaluation.PAPER_CLAIMS` on it.
+        :func:`regret_claims` of ``pairs`` on it.
     folds : int
         How many folds the scenes were cut into.
     tag : str
         The profile in square brackets, ending the title.
     kernel_model : str, optional
         The kernel model, named in the title when it is not the default one.
+    pairs : sequence of (str, str)
+        The claims ``(A, B)`` shown, all with one A (:data:`~.evaluation.CNN_CLAIMS` by default).
 
     Returns
     -------
@@ -914,11 +1006,13 @@ def held_out_claims_figure(
         :func:`~deblur_core.plotting.plot_claim_differences` by scene, titled with the count of each verdict.
     """
     scenes = evaluation["image"].nunique()
-    by_verdict = claims["verdict by image"].value_counts()
-    fig, ax = plt.subplots(figsize=(9, 3.6))
-    plot_claim_differences(ax, claim_differences_by(evaluation, PAPER_CLAIMS), claims)
+    shown = claims_about(claims, pairs)
+    by_verdict = shown["verdict by image"].value_counts()
+    fig, ax = plt.subplots(figsize=(9, 0.9 + 0.45 * len(shown)))
+    plot_claim_differences(ax, claim_differences_by(evaluation, pairs), shown)
+    subject = "the CNN" if pairs[0][0] == "CNN" else pairs[0][0]
     ax.set_title(
-        f"Held-out scenes: regret of B minus regret of the CNN, {scenes} scenes in {folds} folds"
+        f"Held-out scenes: regret of B minus regret of {subject}, {scenes} scenes in {folds} folds"
         + (f", {kernel_model} kernels; " if kernel_model else "; ")
         + ", ".join(f"{count} {verdict}" for verdict, count in by_verdict.items())
         + f" {tag}",
@@ -953,16 +1047,17 @@ def held_out_claim_lines(claims: pd.DataFrame, tag: str) -> list[str]:
     return lines
 
 
-def score_map_figure(item, score_windows, window_size: int, stride: int, tag: str):
-    """Where the CNN looks: its score for windows on a fine grid beside each window's true similarity (notebook 01,
-    §7 Where the CNN looks).
+def score_map_figure(item, scorers: dict, window_size: int, stride: int, tag: str):
+    """Where the classifiers look: each one's score for windows on a fine grid beside each window's true similarity
+    (notebook 01, §7 the two labellings side by side, §8 Where the CNN looks).
 
     Parameters
     ----------
     item : LabelledExample
         The image, labelled on the coarse grid of ``window_size`` and ``stride``.
-    score_windows : callable
-        Scores a stack of windows ``(N, size, size)``, e.g. ``functools.partial(predict_scores, model)``.
+    scorers : dict
+        Display name -> callable scoring a stack of windows ``(N, size, size)``, e.g.
+        ``functools.partial(predict_scores, model)``.
     window_size, stride : int
         The window side and the coarse grid's stride; the fine grid steps by an eighth of a window.
     tag : str
@@ -971,34 +1066,43 @@ def score_map_figure(item, score_windows, window_size: int, stride: int, tag: st
     Returns
     -------
     matplotlib.figure.Figure
-        The image, the score map and the similarity map, both placed at the window centres.
+        The image, one score map per scorer and the similarity map, all placed at the window centres. Each score map
+        is drawn over its own range (a within-image choice reads the order, not the level), which the colour bar gives.
     """
+    if not scorers:
+        raise ValueError("no scorers given; pass {name: callable scoring a window stack}")
     blurry = item.example.blurry
     fine_stride = max(1, window_size // 8)
-    fine_scores = score_windows(extract_windows(blurry, window_grid(blurry.shape, window_size, fine_stride)))
+    fine_windows = extract_windows(blurry, window_grid(blurry.shape, window_size, fine_stride))
     fine_shape = grid_shape(blurry.shape, window_size, fine_stride)
     coarse_shape = grid_shape(blurry.shape, window_size, stride)
     half = window_size / 2
     extent = (half, blurry.shape[1] - half, blurry.shape[0] - half, half)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    fig, axes = plt.subplots(1, len(scorers) + 2, figsize=(4.6 * (len(scorers) + 2), 4.2))
     axes[0].imshow(blurry, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(item.example.name, fontsize=10)
-    shown_scores = axes[1].imshow(fine_scores.reshape(fine_shape), extent=extent, cmap="viridis", vmin=0, vmax=1)
-    axes[1].set_title("CNN score by window centre", fontsize=10)
-    fig.colorbar(shown_scores, ax=axes[1], fraction=0.046)
-    shown_truth = axes[2].imshow(item.similarities.reshape(coarse_shape), extent=extent, cmap="viridis", vmin=0, vmax=1)
-    axes[2].set_title("true similarity of each window's kernel", fontsize=10)
-    fig.colorbar(shown_truth, ax=axes[2], fraction=0.046)
+    coarse_best = window_grid(blurry.shape, window_size, stride)[int(np.argmax(item.similarities))]
+    for ax, (name, scorer) in zip(axes[1:], scorers.items()):
+        scores = np.asarray(scorer(fine_windows)).reshape(fine_shape)
+        shown = ax.imshow(scores, extent=extent, cmap="viridis")
+        ax.set_title(f"{name}: score by window centre", fontsize=10)
+        fig.colorbar(shown, ax=ax, fraction=0.046)
+    shown_truth = axes[-1].imshow(
+        item.similarities.reshape(coarse_shape), extent=extent, cmap="viridis", vmin=0, vmax=1
+    )
+    axes[-1].set_title("true similarity of each window's kernel", fontsize=10)
+    fig.colorbar(shown_truth, ax=axes[-1], fraction=0.046)
     for ax in axes[1:]:
+        ax.plot(coarse_best.x + half, coarse_best.y + half, "r+", ms=14, mew=2)
         ax.set_xlim(0, blurry.shape[1])
         ax.set_ylim(blurry.shape[0], 0)
-    fig.suptitle(f"CNN score map {tag}")
+    fig.suptitle(f"Score maps; + marks the window of highest true similarity {tag}")
     return fig
 
 
 def window_explorer(labelled, score_windows, image_size: int, window_size: int, estimator_options: dict, tag: str):
     """A test image, a window moved over it with sliders, the window's live kernel estimate and the CNN's score
-    (notebook 01, §8 Explore).
+    (notebook 01, §9 Explore).
 
     Parameters
     ----------
@@ -1058,7 +1162,7 @@ def verdict_lines(
     real=None,
 ) -> list[str]:
     """The run's verdicts in short lines: mean error ratios, the claims on each data set and the CNN's regret
-    (notebook 01, §9 Conclusions).
+    (notebook 01, §10 Conclusions).
 
     Parameters
     ----------
@@ -1123,7 +1227,7 @@ def label_evidence_lines(
     test_auc: float, size_auc: float, balance: pd.DataFrame, confound: pd.DataFrame, similarity_misses: float, tag: str
 ) -> list[str]:
     """What the labels measure, in short lines: the classifier against the blur size alone, the good share by kernel
-    size, and how often the labels' similarity misses the best window (notebook 01, §9 Conclusions).
+    size, and how often the labels' similarity misses the best window (notebook 01, §10 Conclusions).
 
     Parameters
     ----------
@@ -1263,6 +1367,124 @@ def findings_markdown(
             f"{test_auc:.2f} on the test windows: {fit}."
         )
     return "\n".join(sections) + "\n\n" + NOT_COVERED
+
+
+#: the rows of notebook 01's §7: the two classifiers and the simplest cue
+LABELLING_ROWS = ("CNN", PER_IMAGE_CNN, MEAN_GRADIENT)
+
+
+def labelling_comparison_table(evaluations: dict, profile: str) -> pd.DataFrame:
+    """Rank correlation and regret of the CNN on the paper's labels, the same CNN on per-image labels and the mean
+    gradient, on each data set the run scored (notebook 01, §7 What if the labels asked the right question?).
+
+    Parameters
+    ----------
+    evaluations : dict
+        Data label -> ``(evaluation, clusters_by)``: an :func:`~.evaluation.evaluate_choices` table and the column
+        whose groups the intervals resample (``"image"`` for scenes, ``"kernel"`` for real Levin, ``None``: examples).
+    profile : str
+        The profile of the run, for the ``profile`` column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data set and selector of :data:`LABELLING_ROWS` it scored: :func:`~.evaluation.within_image_table`'s
+        columns after ``data`` and ``resampling``.
+    """
+    parts = []
+    for data, (evaluation, clusters_by) in evaluations.items():
+        names = [name for name in LABELLING_ROWS if name in set(evaluation["selector"])]
+        table = within_image_table(evaluation, names, clusters_by=clusters_by)
+        table.insert(0, "resampling", f"{clusters_by}s" if clusters_by else "examples")
+        table.insert(0, "data", data)
+        parts.append(table)
+    if not parts:
+        raise ValueError("no evaluations given; pass {data label: (evaluation, clusters_by)}")
+    return pd.concat(parts, ignore_index=True).assign(profile=profile, paper="not in the paper")
+
+
+def _target_sentence(rows: pd.DataFrame, claim: pd.Series | None) -> str:
+    """How the two targets compare on one data set, in one sentence."""
+    paper, per_image = rows.loc["CNN"], rows.loc[PER_IMAGE_CNN]
+
+    def measure(row, column, signed):
+        number = f"{row[column]:+.2f}" if signed else f"{row[column]:.2f}"
+        return f"{number} {interval_text(row[f'{column} CI low'], row[f'{column} CI high'])}"
+
+    sentence = (
+        f"per-image labels rank the windows by their true similarity at {measure(per_image, 'rank correlation', True)}"
+        f" against {measure(paper, 'rank correlation', True)} for the paper's labels, with a mean regret of "
+        f"{measure(per_image, 'regret', False)} against {measure(paper, 'regret', False)}"
+    )
+    if claim is not None:
+        sentence += (
+            f'; "{claim["claim"]}" on regret: {claim["mean difference"]:+.2f} '
+            f"{interval_text(claim['CI 95% low'], claim['CI 95% high'], min_units=MIN_UNITS_FOR_VERDICT)}, "
+            f"**{claim['verdict']}**"
+        )
+    return sentence
+
+
+def labelling_findings(comparison: pd.DataFrame, claims: dict, *, profile: str) -> str:
+    """§7's findings in words: which target ranks the windows better on each data set, with the claims of the
+    per-image classifier and of both classifiers against the mean gradient.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        :func:`labelling_comparison_table`'s table.
+    claims : dict
+        Data label (as in ``comparison``) -> ``(table, by)``: a :func:`~.evaluation.selector_claims` table holding
+        :data:`~.evaluation.PER_IMAGE_CLAIMS` and the CNN's claim against the mean gradient, read resampling the
+        groups of ``by`` (``"image"``, ``"kernel"``), or per example where ``by`` is ``None``.
+    profile : str
+        The profile of the run, named in the heading.
+
+    Returns
+    -------
+    str
+        Markdown: a heading, one bullet per data set and a tally of which target wins.
+    """
+    lines = [f"### What if the labels asked the right question? (`{profile}`)", ""]
+    wins, settled = 0, 0
+    for data, rows in comparison.groupby("data", sort=False):
+        rows = rows.set_index("selector")
+        if not {"CNN", PER_IMAGE_CNN} <= set(rows.index):
+            continue
+        table, by = claims.get(data, (None, None))
+        claim = None
+        if table is not None:
+            table = table if by is None else _by_group(table, by)
+            head_to_head = claims_about(table, [(PER_IMAGE_CNN, "CNN")])
+            claim = head_to_head.iloc[0] if len(head_to_head) else None
+        wins += rows.loc[PER_IMAGE_CNN, "rank correlation"] > rows.loc["CNN", "rank correlation"]
+        settled += claim is not None and claim["verdict"] != "inconclusive"
+        lines.append(f"* **{data}** ({rows['examples'].iloc[0]} examples): {_target_sentence(rows, claim)}.")
+        if MEAN_GRADIENT in rows.index and table is not None:
+            gradient = claims_about(table, [("CNN", MEAN_GRADIENT), (PER_IMAGE_CNN, MEAN_GRADIENT)])
+            verdicts = "; ".join(
+                f"{row['claim']}: {row['mean difference']:+.2f} "
+                f"{interval_text(row['CI 95% low'], row['CI 95% high'], min_units=MIN_UNITS_FOR_VERDICT)}, "
+                f"{row['verdict']}"
+                for row in gradient.to_dict("records")
+            )
+            lines.append(
+                f"  The mean gradient, which needs no training, has a mean regret of "
+                f"{rows.loc[MEAN_GRADIENT, 'regret']:.2f}" + (f" ({verdicts})." if verdicts else ".")
+            )
+    compared = comparison.groupby("data", sort=False)["selector"].apply(
+        lambda names: {"CNN", PER_IMAGE_CNN} <= set(names)
+    )
+    total = int(compared.sum())
+    if total:
+        lines += [
+            "",
+            f"Per-image labels rank the windows better on {int(wins)} of {total} data sets; the head-to-head claim on "
+            f"regret has a verdict on {int(settled)} of them (the others are inconclusive).",
+        ]
+    else:
+        lines += ["", "This run trained no per-image classifier (the profile's `compare_labellings` is off)."]
+    return "\n".join(lines)
 
 
 def lambda_sweep_table(train_labelled, test_labelled, thresholds, profile: str) -> pd.DataFrame:

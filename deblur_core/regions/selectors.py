@@ -8,6 +8,8 @@ three baselines, all implemented here, plus references:
 * :class:`XuJiaSelector` (Xu & Jia 2010): many *useful* edges according to the r-map.
 * :class:`GaborSelector` (Hu & Yang 2015): logistic regression on Gabor filter-bank features,
   trained on the same window labels as the CNN.
+* :class:`GradientSelector`: the simplest cue, not in the paper: the window's mean gradient magnitude, a
+  one-line baseline that any learned selector should beat before it is worth its training.
 * :class:`RandomSelector`: random scores, drawn afresh for every image (one draw of chance;
   :mod:`deblur_core.regions.evaluation` also reports the *expected* chance level, the mean over windows).
 * :class:`BestSimilaritySelector`: the true kernel similarity of each window's estimate. It knows the
@@ -261,6 +263,30 @@ class XuJiaSelector:
         useful = xujia_r_map(image, self.neighbourhood) > self.threshold
         gx, gy = _forward_gradients(image)
         return _window_sums(np.hypot(gx, gy) * useful, x, y, size) / (size * size)
+
+
+class GradientSelector:
+    """The simplest selector: the window with the largest mean gradient magnitude (not in the paper).
+
+    ``score = (1 / |W|) * sum_{p in W} ||grad B(p)||``, with forward differences, summed per
+    window with an integral image: :class:`XuJiaSelector` without its r-map. It needs no
+    training, so it is the row a learned selector must beat before its training is worth it.
+    A flat window scores 0.
+
+    Examples
+    --------
+    >>> image = np.zeros((40, 60)); image[:, 45:] = 1.0       # one vertical edge, in the right-hand part
+    >>> GradientSelector().score(image, [Window(0, 0, 20), Window(30, 0, 20)]).round(3).tolist()
+    [0.0, 0.05]
+    """
+
+    name = "gradient"
+
+    def score(self, blurry, windows: list[Window]) -> np.ndarray:
+        image = _check_image(blurry)
+        x, y, size = _window_arrays(windows, image.shape)
+        gx, gy = _forward_gradients(image)
+        return _window_sums(np.hypot(gx, gy), x, y, size) / (size * size)
 
 
 @cache
@@ -585,10 +611,33 @@ def paper_selectors(model, gabor: GaborSelector, seed: int = 0) -> dict[str, Sel
     }
 
 
+#: display names of the two selectors the companion adds to the paper's comparison
+MEAN_GRADIENT = "mean gradient"
+PER_IMAGE_CNN = "CNN (per-image labels)"
+
+
+def compared_selectors(model, gabor: GaborSelector, seed: int = 0, per_image_model=None) -> dict[str, Selector]:
+    """:func:`paper_selectors` plus the simplest cue (:class:`GradientSelector`, as :data:`MEAN_GRADIENT`) and,
+    when ``per_image_model`` is given, the same network trained on per-image labels (:data:`PER_IMAGE_CNN`;
+    :meth:`~deblur_core.regions.labels.LabelledExample.per_image_labels`)."""
+    selectors = {**paper_selectors(model, gabor, seed), MEAN_GRADIENT: GradientSelector()}
+    if per_image_model is not None:
+        selectors[PER_IMAGE_CNN] = CNNSelector(per_image_model)
+    return selectors
+
+
 #: Selector classes by command-line name.
 SELECTORS = {
     cls.name: cls
-    for cls in (CNNSelector, FergusSelector, XuJiaSelector, GaborSelector, RandomSelector, BestSimilaritySelector)
+    for cls in (
+        CNNSelector,
+        FergusSelector,
+        XuJiaSelector,
+        GaborSelector,
+        GradientSelector,
+        RandomSelector,
+        BestSimilaritySelector,
+    )
 }
 
 
@@ -602,7 +651,7 @@ def make_selector(name: str, **options) -> Selector:
     >>> make_selector("sharpest")
     Traceback (most recent call last):
     ...
-    ValueError: unknown selector 'sharpest'; choose one of cnn, fergus, xujia, gabor, random, best-similarity
+    ValueError: unknown selector 'sharpest'; choose one of cnn, fergus, xujia, gabor, gradient, random, best-similarity
     """
     if name not in SELECTORS:
         raise ValueError(f"unknown selector {name!r}; choose one of {', '.join(SELECTORS)}")

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from ..data.levin import crop_case
-from ..deconv import deconvolve_hyper_laplacian
 from ..plotting import plot_budget_curve
 from ..stats import PairedComparison, paired_comparison, with_readings
 from ..tables import claims_markdown, interval_text
@@ -25,6 +24,7 @@ from .experiment import (
     VARIANTS,
     kernel_support,
     method_means,
+    non_blind_step,
     oversize_label,
     paired_scores,
 )
@@ -115,8 +115,87 @@ NOT_COVERED = """\
 Levin, Cho & Lee, Xu & Jia, Sun, Zuo, SRN): their code is not part of this companion, so one classical estimator
 stands in for them. Lai et al.'s benchmark (Sec. 4.2.2, Table 4: 100 blurry images with large kernels) and the
 real-world photographs of Sec. 4.3 (Fig. 7): too large for a CPU at the paper's 5,000 iterations per image, and
-without ground truth in the second case. The non-blind step of Levin et al. [20] behind SelfDeblurΔ: a
-hyper-Laplacian deconvolution stands in for it (`deblur_core.deconv`)."""
+without ground truth in the second case. Levin et al.'s own non-blind code behind SelfDeblurΔ: our IRLS with their
+sparse prior follows its method (`deblur_core.deconv.deconvolve_irls`), with a weight chosen on the offline
+stand-in."""
+
+
+def settings_text(settings, seeds) -> str:
+    """The run's budget and data in words, from ``profile_settings('selfdeblur')`` and its ``seeds`` alone (the first
+    printed line of notebook 03; a test re-renders it for each executed copy)."""
+    return (
+        f"{settings.iterations} iterations, G_x width {settings.channels}, benchmark scale {settings.scale:g}, "
+        f"crop {settings.crop or 'none'}, seeds {', '.join(map(str, seeds))}"
+    )
+
+
+#: the variants each of the paper's tables compares (Table 3 adds the classical and known-kernel rows to J)
+TABLE_VARIANTS = {
+    "Table 1": ("SelfDeblur-J", "SelfDeblur-A"),
+    "Table 2": ("SelfDeblur-J", "SelfDeblur k−", "SelfDeblur k+", "Double-DIP"),
+    "Table 3": ("SelfDeblur-J",),
+}
+
+
+def tables_run(variants) -> list[str]:
+    """The paper's tables that a profile's ``variants`` fill.
+
+    >>> tables_run(("SelfDeblur-J", "SelfDeblur-A"))
+    ['Table 1', 'Table 3']
+    """
+    return [table for table, needed in TABLE_VARIANTS.items() if set(needed) <= set(variants)]
+
+
+def _scope_row(settings) -> dict[str, str]:
+    data = "Levin et al.'s real benchmark" if settings.data == "levin" else "the offline Levin-like stand-in"
+    cases = "all 32" if settings.cases == "all" else f"{len(settings.cases)}"
+    return {
+        "data": f"{data} at scale {settings.scale:g}" + (f", {settings.crop} px crops" if settings.crop else ""),
+        "cases × seeds": f"{cases} × {len(settings.seeds)}",
+        "network and budget": f"$\\mathcal{{G}}_x$ width {settings.channels}, {settings.iterations:,} iterations",
+        "variants": ", ".join(settings.variants),
+        "the paper's tables": ", ".join(tables_run(settings.variants)),
+        "seed study": f"{settings.seed_study['cases']} case(s) × {len(settings.seed_study['seeds'])} seeds"
+        if settings.seed_study
+        else "no",
+        "kernel size too large": f"× {settings.oversize_factor:g}" if settings.oversize_factor else "no",
+    }
+
+
+def scope_markdown(profiles: dict) -> str:
+    """What each profile runs beside ``paper``, rendered from the profiles themselves (notebook 03, §10).
+
+    Parameters
+    ----------
+    profiles : dict
+        Profile name -> ``profile_settings('selfdeblur', name)``, ``paper`` among them.
+
+    Returns
+    -------
+    str
+        Markdown: a heading, a table with one column per profile, and how the profiles were sized.
+    """
+    if "paper" not in profiles:
+        raise ValueError("profiles must include 'paper', the column the others are read against")
+    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
+    names = list(columns)
+    rows = ["| | " + " | ".join(f"`{name}`" for name in names) + " |", "|---" * (len(names) + 1) + "|"]
+    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
+    return "\n".join(
+        [
+            "### What each profile runs, and what the paper did",
+            "",
+            *rows,
+            "",
+            "The CPU profiles were sized from measured speed and convergence (`benchmarks/selfdeblur_speed.py` and "
+            "`benchmarks/selfdeblur_choices.py`; the speed page gives their figures and the profiles page each "
+            "profile's time): a narrower $\\mathcal{G}_x$ for fewer iterations, with the learning-rate schedule "
+            "compressed into them, at a reduced scale that keeps the whole scene and the paper's kernel-to-image "
+            "proportions. A profile with one case has one paired sample per claim, so every verdict it gives is "
+            "*inconclusive* by construction. `VARIANTS` adds any variant to any profile. The `paper` column is the "
+            "paper's own setting, which needs a GPU (the authors report 224 s per image).",
+        ]
+    )
 
 
 def findings_markdown(
@@ -329,7 +408,7 @@ def curves_figure(runs: dict, case_name: str, blurry_psnr: float, title: str):
 
 def gallery_figure(sweep, cases, shown_runs, title: str):
     """§8: one row per ``(case, seed)`` of ``shown_runs``: blurry input, SelfDeblur-J's image, SelfDeblurΔ (its
-    kernel in a hyper-Laplacian deconvolution), the truth, the estimated kernel (red "COLLAPSED" where it
+    kernel in the tables' non-blind step), the truth, the estimated kernel (red "COLLAPSED" where it
     collapsed) and the true kernel, at one grey scale per kernel pair."""
     case_by_name = {case.name: case for case in cases}
     reference = sweep.reference_scores
@@ -342,7 +421,7 @@ def gallery_figure(sweep, cases, shown_runs, title: str):
         panels = [
             ("blurry", case.blurry, inputs[case_name]),
             ("SelfDeblur", result.latent, run_scores["PSNR"]),
-            ("SelfDeblurΔ", deconvolve_hyper_laplacian(case.blurry, result.kernel), run_scores["PSNR (Δ)"]),
+            ("SelfDeblurΔ", non_blind_step(case.blurry, result.kernel), run_scores["PSNR (Δ)"]),
             ("truth", case.sharp, None),
         ]
         for ax, (name, image, psnr) in zip(row, panels):

@@ -120,6 +120,22 @@ def test_no_inline_formula_scrolls(browser, site_url):
     page.close()
 
 
+def test_no_page_shows_a_path_of_the_machine_that_built_it(browser, site_url):
+    # the executed notebooks once printed their figures folder as /home/...; a reader's copy must print none
+    from deblur_core.reproduce import absolute_paths
+
+    base, pages = site_url
+    page = browser.new_page()
+    found = {}
+    for name in pages:
+        page.goto(f"{base}/{name}", wait_until="load")
+        paths = absolute_paths(page.inner_text("body"))
+        if paths:
+            found[name] = paths[:3]
+    assert not found, f"absolute paths on the site: {found}"
+    page.close()
+
+
 def test_the_landing_page_and_the_glossary_load_cleanly(browser, site_url):
     base, pages = site_url
     assert "glossary.html" in pages
