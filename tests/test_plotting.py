@@ -17,7 +17,7 @@ from deblur_core.plotting import (  # noqa: E402
     show_mask,
 )
 from deblur_core.regions.evaluation import BEST_SIMILARITY, BEST_WINDOW, EXPECTED_CHANCE, WHOLE_IMAGE  # noqa: E402
-from deblur_core.regions.selectors import paper_selectors  # noqa: E402
+from deblur_core.regions.selectors import compared_selectors  # noqa: E402
 from deblur_core.regions.windows import Window  # noqa: E402
 
 
@@ -76,7 +76,7 @@ def test_budget_curve_draws_one_panel_per_claim_with_the_paper_line():
 
 
 def test_every_region_method_has_its_own_colour_whatever_the_profile():
-    names = [*paper_selectors(None, None, 0), "CNN (per-image labels)"]
+    names = list(compared_selectors(None, None, 0, per_image_model=object()))
     names += [EXPECTED_CHANCE, WHOLE_IMAGE, BEST_SIMILARITY, BEST_WINDOW]
     colours = [method_colour(name) for name in names]
     assert len(set(colours)) == len(colours) == len(METHOD_COLOURS)

@@ -553,3 +553,22 @@ def test_the_labelling_comparison_reads_which_target_ranks_the_windows_better():
         {"test split": (evaluation[evaluation["selector"] == "CNN"], None)}, "x"
     )
     assert "trained no per-image classifier" in report.labelling_findings(without, {}, profile="x")
+
+
+def test_the_labelling_curves_draw_each_scored_selector_per_data_set():
+    evaluation = labelling_evaluation(per_image_regret=1.3).assign(**{"error ratio": lambda t: t["regret"] * 1.5})
+    best = evaluation[evaluation["selector"] == "CNN"].assign(selector=BEST_WINDOW, **{"error ratio": 1.5})
+    both = pd.concat([evaluation, best], ignore_index=True)
+    only_cnn = evaluation[evaluation["selector"] == "CNN"]
+    fig = report.labelling_curves_figure({"held-out scenes": (both, "image"), "real Levin": (only_cnn, "kernel")}, TAG)
+    left, right = fig.axes
+    assert [line.get_label() for line in left.lines] == ["CNN", PER_IMAGE_CNN, MEAN_GRADIENT, BEST_WINDOW]
+    assert [line.get_label() for line in right.lines] == ["CNN"]
+    assert left.get_title() == "held-out scenes (16 images)"
+    # the best window's ratios are all 1.5: its curve reaches 1 there and no sooner
+    shares = left.lines[-1].get_ydata()
+    thresholds = left.lines[-1].get_xdata()
+    assert shares[thresholds < 1.5].max() == 0 and shares[thresholds >= 1.5].min() == 1
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no evaluations"):
+        report.labelling_curves_figure({}, TAG)

@@ -1403,6 +1403,49 @@ def labelling_comparison_table(evaluations: dict, profile: str) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).assign(profile=profile, paper="not in the paper")
 
 
+def labelling_curves_figure(evaluations: dict, tag: str):
+    """Fig. 8's success curves of the two classifiers and the mean gradient, one panel per data set, with the best
+    window as the ceiling (notebook 01, §7).
+
+    Parameters
+    ----------
+    evaluations : dict
+        Data label -> ``(evaluation, clusters_by)``, as for :func:`labelling_comparison_table`.
+    tag : str
+        The profile in square brackets, ending the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Per data set, the share of its images at or below each error ratio from 1 to 6, one curve per selector of
+        :data:`LABELLING_ROWS` it scored and one for the best window (dashed).
+    """
+    if not evaluations:
+        raise ValueError("no evaluations given; pass {data label: (evaluation, clusters_by)}")
+    thresholds = np.linspace(1, 6, 101)
+    fig, axes = plt.subplots(1, len(evaluations), figsize=(4.6 * len(evaluations), 3.8), squeeze=False)
+    for ax, (data, (evaluation, _)) in zip(axes[0], evaluations.items()):
+        scored = set(evaluation["selector"])
+        for name in [n for n in (*LABELLING_ROWS, BEST_WINDOW) if n in scored]:
+            ratios = evaluation.loc[evaluation["selector"] == name, "error ratio"].to_numpy()
+            ax.plot(
+                thresholds,
+                [(ratios <= t).mean() for t in thresholds],
+                color=method_colour(name),
+                lw=2.5 if name == "CNN" else 1.5,
+                ls="--" if name == BEST_WINDOW else "-",
+                label=name,
+            )
+        ax.set_title(f"{data} ({evaluation['example'].nunique()} images)", fontsize=10)
+        ax.set_xlabel("error ratio")
+        ax.set_ylim(0, 1.02)
+    axes[0, 0].set_ylabel("share of images at or below it")
+    axes[0, -1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"Success curves of the two labellings and the mean gradient {tag}", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
 def _target_sentence(rows: pd.DataFrame, claim: pd.Series | None) -> str:
     """How the two targets compare on one data set, in one sentence."""
     paper, per_image = rows.loc["CNN"], rows.loc[PER_IMAGE_CNN]
