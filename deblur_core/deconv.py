@@ -72,6 +72,16 @@ def generalized_shrinkage(v: np.ndarray, alpha: float, beta: float, iterations: 
     return np.where(keep, np.sign(v) * t, 0.0)
 
 
+def _checked_blurry(blurry) -> np.ndarray:
+    """``blurry`` as one finite grey float64 channel, or a one-line error."""
+    blurry = np.asarray(blurry, dtype=np.float64)
+    if blurry.ndim != 2:
+        raise ValueError(f"deconvolve one grey channel at a time; got shape {blurry.shape}")
+    if not np.all(np.isfinite(blurry)):
+        raise ValueError("blurry image contains NaN or infinite values")
+    return blurry
+
+
 def edge_taper(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Blend the image towards its circular blur near the borders (periodic-friendly)."""
     h, w = image.shape
@@ -123,11 +133,7 @@ def deconvolve_hyper_laplacian(
         raise ValueError(f"unknown boundary {boundary!r}; use one of {', '.join(BOUNDARIES)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    blurry = np.asarray(blurry, dtype=np.float64)
-    if blurry.ndim != 2:
-        raise ValueError(f"deconvolve one grey channel at a time; got shape {blurry.shape}")
-    if not np.all(np.isfinite(blurry)):
-        raise ValueError("blurry image contains NaN or infinite values")
+    blurry = _checked_blurry(blurry)
     kernel = normalize_kernel(kernel)
     h, w = blurry.shape
     if boundary == "taper":
@@ -248,11 +254,7 @@ def deconvolve_irls(
         raise ValueError(f"alpha must lie in (0, 2), got {alpha}")
     if not prior_weight > 0 or not floor > 0:
         raise ValueError(f"prior_weight and floor must be positive, got {prior_weight} and {floor}")
-    blurry = np.asarray(blurry, dtype=np.float64)
-    if blurry.ndim != 2:
-        raise ValueError(f"deconvolve one grey channel at a time; got shape {blurry.shape}")
-    if not np.all(np.isfinite(blurry)):
-        raise ValueError("blurry image contains NaN or infinite values")
+    blurry = _checked_blurry(blurry)
     kernel = normalize_kernel(kernel)
     kh, kw = kernel.shape
     shape = (blurry.shape[0] + kh - 1, blurry.shape[1] + kw - 1)

@@ -195,3 +195,17 @@ def claims_markdown(
         ours = f"{row['mean difference']:+.2f}{suffix} {interval}"
         lines.append(f"| {row['claim']} | {paper_text} | {ours} | **{verdict}**: {words} | {needed} |")
     return "\n".join(lines)
+
+
+def profiles_table(columns: dict) -> list[str]:
+    """The rows of a Markdown table with one column per profile: ``columns`` maps each profile's name to its
+    ``{field: text}``, in one field order; ``paper`` must be among them, the column the others are read against.
+
+    >>> profiles_table({"long": {"epochs": "8"}, "paper": {"epochs": "20"}})
+    ['| | `long` | `paper` |', '|---|---|---|', '| epochs | 8 | 20 |']
+    """
+    if "paper" not in columns:
+        raise ValueError("profiles must include 'paper', the column the others are read against")
+    names = list(columns)
+    rows = ["| | " + " | ".join(f"`{name}`" for name in names) + " |", "|---" * (len(names) + 1) + "|"]
+    return rows + [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]

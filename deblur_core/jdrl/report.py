@@ -43,7 +43,7 @@ from ..metrics import psnr
 from ..plotting import busiest_box, crop_box, integer_epochs, largest_box, mark_box, show_image, show_mask
 from ..profiles import JDRLSettings
 from ..stats import READING, UNITS_FOR_OURS, UNITS_FOR_PAPER, with_readings
-from ..tables import claims_markdown, formatted, interval_text
+from ..tables import claims_markdown, formatted, interval_text, profiles_table
 from .data import scene_of
 from .evaluation import (
     BORDER,
@@ -171,12 +171,7 @@ def scope_markdown(profiles: dict) -> str:
     str
         Markdown: a heading, a table with one column per profile, and what the synthetic data cannot stand in for.
     """
-    if "paper" not in profiles:
-        raise ValueError("profiles must include 'paper', the column the others are read against")
-    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
-    names = list(columns)
-    rows = ["| | " + " | ".join(f"`{name}`" for name in names) + " |", "|---" * (len(names) + 1) + "|"]
-    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
+    rows = profiles_table({name: _scope_row(settings) for name, settings in profiles.items()})
     return "\n".join(
         [
             "### What each profile trains, and what the paper did",

@@ -37,7 +37,7 @@ from ..profiles import RegionSettings
 from ..progress import progress_bar
 from .dataset import BlurryExample, check_split_by_image, split_bank, training_images
 from .evaluation import evaluate_choices, score_windows, selector_choices, size_only_auc
-from .labels import LabelledExample, label_windows, stack_labelled
+from .labels import LabelledExample, label_windows, stack_labelled, stacked_labels
 from .selectors import GaborSelector, compared_selectors
 from .training import ClassifierTrainingConfig, predict_scores, roc_auc, train_classifier
 
@@ -96,10 +96,6 @@ def pooled_banks(settings: RegionSettings) -> tuple[list[BlurryExample], list[Bl
     )
 
 
-def _per_image_labels(labelled: list[LabelledExample]) -> np.ndarray:
-    return np.concatenate([item.per_image_labels() for item in labelled])
-
-
 def _labelled_bank(examples, settings, label_options) -> list[LabelledExample]:
     """The examples with every window's kernel estimate, on the profile's window grid (cached)."""
     return label_windows(examples, settings.window_size, settings.stride, **label_options)
@@ -156,9 +152,9 @@ def cross_validate_selectors(
         if settings.compare_labellings:
             per_image = train_classifier(
                 train_windows,
-                _per_image_labels(training),
+                stacked_labels(training, labelling="per-image"),
                 val_windows,
-                _per_image_labels(val_labels),
+                stacked_labels(val_labels, labelling="per-image"),
                 config,
                 cache_dir=classifier_cache,
                 progress=False,

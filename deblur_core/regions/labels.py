@@ -62,13 +62,18 @@ def stack_labelled(
     labelled: list[LabelledExample], threshold: float = 0.75, labelling: str = "paper"
 ) -> tuple[np.ndarray, np.ndarray]:
     """All windows ``(N, size, size)`` of the examples, in order, and their 0/1 labels ``(N,)``."""
+    labels = stacked_labels(labelled, threshold, labelling)
+    windows = np.concatenate([extract_windows(item.example.blurry, item.windows) for item in labelled])
+    return windows, labels
+
+
+def stacked_labels(labelled: list[LabelledExample], threshold: float = 0.75, labelling: str = "paper") -> np.ndarray:
+    """The 0/1 labels ``(N,)`` of :func:`stack_labelled`, without extracting the windows."""
     if labelling not in LABELLINGS:
         raise ValueError(f"unknown labelling {labelling!r}; use one of {', '.join(LABELLINGS)}")
-    windows = np.concatenate([extract_windows(item.example.blurry, item.windows) for item in labelled])
-    labels = np.concatenate(
+    return np.concatenate(
         [item.labels(threshold) if labelling == "paper" else item.per_image_labels() for item in labelled]
     )
-    return windows, labels
 
 
 def estimator_config(kernel_size: int, options: dict | None = None) -> EstimatorConfig:

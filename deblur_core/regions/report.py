@@ -24,7 +24,7 @@ from ..kernel_estimation import estimate_kernels
 from ..kernels import kernel_similarity
 from ..plotting import mark_window, method_colour, plot_claim_differences, plot_paired_strips
 from ..stats import MIN_UNITS_FOR_VERDICT
-from ..tables import claims_markdown, interval_text
+from ..tables import claims_markdown, interval_text, profiles_table
 from .evaluation import (
     BEST_SIMILARITY,
     BEST_WINDOW,
@@ -123,16 +123,8 @@ def scope_markdown(profiles: dict) -> str:
     str
         Markdown: a heading, a table with one column per profile and the paper's values, and what no profile covers.
     """
-    if "paper" not in profiles:
-        raise ValueError("profiles must include 'paper', the column the others are read against")
+    rows = profiles_table({name: _scope_row(settings) for name, settings in profiles.items()})
     paper = profiles["paper"]
-    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
-    names = list(columns)
-    rows = [
-        "| | " + " | ".join(f"`{name}`" for name in names) + " |",
-        "|---" * (len(names) + 1) + "|",
-    ]
-    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
     smallest = min((s for n, s in profiles.items() if n != "paper"), key=lambda s: s.test_kernel_count)
     return "\n".join(
         [

@@ -15,7 +15,7 @@ import pandas as pd
 from ..data.levin import crop_case
 from ..plotting import plot_budget_curve
 from ..stats import PairedComparison, paired_comparison, with_readings
-from ..tables import claims_markdown, interval_text
+from ..tables import claims_markdown, interval_text, profiles_table
 from .experiment import (
     CLASSICAL,
     COLLAPSE_SUPPORT_RATIO,
@@ -175,12 +175,7 @@ def scope_markdown(profiles: dict) -> str:
     str
         Markdown: a heading, a table with one column per profile, and how the profiles were sized.
     """
-    if "paper" not in profiles:
-        raise ValueError("profiles must include 'paper', the column the others are read against")
-    columns = {name: _scope_row(settings) for name, settings in profiles.items()}
-    names = list(columns)
-    rows = ["| | " + " | ".join(f"`{name}`" for name in names) + " |", "|---" * (len(names) + 1) + "|"]
-    rows += [f"| {field} | " + " | ".join(columns[n][field] for n in names) + " |" for field in columns["paper"]]
+    rows = profiles_table({name: _scope_row(settings) for name, settings in profiles.items()})
     return "\n".join(
         [
             "### What each profile runs, and what the paper did",
