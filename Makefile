@@ -5,7 +5,7 @@
 # make lab       : set up (once) and open the notebooks in JupyterLab
 # make book      : build the companion site (build/book/index.html) from the executed notebooks, without running them
 # make test-fast : the same without the slow tests (notebooks, site build, Dask, torchrun): a few minutes
-# make benchmarks : the speed benchmarks the guide's pages show, each output saved in benchmarks/results/ (~2 h)
+# make benchmarks : the benchmarks the guide's pages show, each output saved in benchmarks/results/ (~2.5 h)
 # make test-browser : install Debian's chromium (once) and check the site and the widgets in a real browser
 # make train-jdrl : train the network jdrl-deblur loads (final objective on misaligned pairs, resumable, long profile;
 #                   EPOCHS=N trains longer), score it on the held-out scenes and ship it with its model card
@@ -91,6 +91,7 @@ benchmarks: setup
 	$(call benchmark,selfdeblur_determinism,)
 	$(call benchmark,selfdeblur_nonblind,)
 	$(call benchmark,selfdeblur_long_choices,)
+	$(call benchmark,selfdeblur_table2,)
 	$(call benchmark,selfdeblur_roofline,--compile)
 	$(call benchmark,selfdeblur_speed,--rounds 3 --accuracy-iterations 0 --cli-iterations 12)
 

@@ -53,6 +53,12 @@ SOURCES = (
     ),
     (
         "SelfDeblur",
+        "benchmarks/results/selfdeblur_table2_long/claims_verdicts.csv",
+        {"metric": "PSNR"},
+        "long's settings, Table 2's own run (benchmarks/selfdeblur_table2.py)",
+    ),
+    (
+        "SelfDeblur",
         "benchmarks/results/selfdeblur_paper_budget_h200/claims_verdicts.csv",
         {"metric": "PSNR"},
         "paper settings on a GPU, 2,200 it.; classical row with the earlier hyper-Laplacian step",

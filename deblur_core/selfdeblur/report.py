@@ -8,12 +8,15 @@ and :func:`findings_markdown` (notebook 03's "What we found"). The numbers thems
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 from ..data.levin import crop_case
 from ..plotting import plot_budget_curve
+from ..profiles import PROFILES, profile_settings
 from ..stats import PairedComparison, paired_comparison, with_readings
 from ..tables import claims_markdown, interval_text, profiles_table
 from .experiment import (
@@ -137,6 +140,59 @@ TABLE_VARIANTS = {
 }
 
 
+#: where ``benchmarks/selfdeblur_table2.py`` writes Table 2 run at a profile's settings (relative to the repository)
+TABLE2_RESULTS = "benchmarks/results/selfdeblur_table2_{profile}"
+
+
+def committed_table2(root, profile: str = "long") -> tuple[pd.DataFrame, pd.DataFrame, Path] | None:
+    """Table 2's means, claims and kernel figure as ``benchmarks/selfdeblur_table2.py`` committed them for
+    ``profile`` (under ``root``), or ``None`` where that run has not been made."""
+    folder = Path(root) / TABLE2_RESULTS.format(profile=profile)
+    paths = [folder / "table2_kernel_generators.csv", folder / "claims_verdicts.csv", folder / "kernels.png"]
+    if not all(path.is_file() for path in paths):
+        return None
+    return pd.read_csv(paths[0]), pd.read_csv(paths[1]), paths[2]
+
+
+def table2_elsewhere_line(settings, tag: str) -> str:
+    """§4 under a profile without Table 2's generators: which profiles run it, and where its committed run is."""
+    running = [name for name in PROFILES if "Table 2" in tables_run(profile_settings("selfdeblur", name).variants)]
+    return (
+        f"{tag} Table 2 is not run under this profile (its variants: {', '.join(settings.variants)}); "
+        f"{' and '.join(running)} run it, and VARIANTS adds it to any profile. Below: the committed run of "
+        "benchmarks/selfdeblur_table2.py, notebook 03's sweep at long's settings with Table 2's four generators."
+    )
+
+
+def kernels_figure(scores: pd.DataFrame, runs: dict, cases, methods, title: str):
+    """Table 2's kernels: one row per case, its true kernel then each of ``methods``' estimates (first seed), all
+    at the row's grey scale, titled with the similarity to the truth; a collapsed estimate says so in red.
+
+    ``scores`` and ``runs`` are a :class:`.experiment.Sweep`'s; ``cases`` the sweep's cases.
+    """
+    seed = min(seed for _, _, seed in runs)
+    rows = scores[scores["seed"] == seed].set_index(["method", "case"])
+    fig, axes = plt.subplots(len(cases), len(methods) + 1, figsize=(1.7 * (len(methods) + 1), 1.8 * len(cases)))
+    axes = np.atleast_2d(axes)
+    for row, case in zip(axes, cases):
+        estimates = [runs[method, case.name, seed].kernel for method in methods]
+        top = max(kernel.max() for kernel in [case.kernel, *estimates])
+        row[0].imshow(case.kernel, cmap="gray", vmin=0, vmax=top)
+        row[0].set_title("true kernel", fontsize=8)
+        row[0].set_ylabel(case.name, fontsize=8)
+        for ax, method, kernel in zip(row[1:], methods, estimates):
+            run = rows.loc[(method, case.name)]
+            ax.imshow(kernel, cmap="gray", vmin=0, vmax=top)
+            collapsed = bool(run["kernel collapsed"])
+            label = f"{method}\n{'COLLAPSED, ' if collapsed else ''}sim. {run['kernel similarity']:.2f}"
+            ax.set_title(label, fontsize=7, color="red" if collapsed else "black")
+    for ax in axes.flat:
+        ax.set_xticks([]), ax.set_yticks([])
+    fig.suptitle(title, y=1.0, va="bottom", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
 def tables_run(variants) -> list[str]:
     """The paper's tables that a profile's ``variants`` fill.
 
@@ -187,7 +243,8 @@ def scope_markdown(profiles: dict) -> str:
             "profile's time): a narrower $\\mathcal{G}_x$ for fewer iterations, with the learning-rate schedule "
             "compressed into them, at a reduced scale that keeps the whole scene and the paper's kernel-to-image "
             "proportions. A profile with one case has one paired sample per claim, so every verdict it gives is "
-            "*inconclusive* by construction. `VARIANTS` adds any variant to any profile. The `paper` column is the "
+            "*inconclusive* by construction. `VARIANTS` adds any variant to any profile, and Table 2 at `long`'s "
+            "settings is the committed run of `benchmarks/selfdeblur_table2.py` (§4). The `paper` column is the "
             "paper's own setting, which needs a GPU (the authors report 224 s per image).",
         ]
     )
@@ -219,6 +276,43 @@ def findings_markdown(
         NOT_COVERED,
     ]
     return "\n".join(lines)
+
+
+def table2_findings_markdown(
+    means: pd.DataFrame, claims: pd.DataFrame, similarity: pd.Series, *, profile: str, budget: str
+) -> str:
+    """What a run of Table 2 found (``benchmarks/selfdeblur_table2.py``): each PSNR claim beside the paper's
+    difference, each generator's mean PSNR beside the paper's with its kernels' mean similarity to the truth and its
+    collapses, and the two rankings.
+
+    ``means`` is :func:`paper_table`'s frame for Table 2's variants, ``claims`` :func:`claims_with_paper`'s,
+    ``similarity`` each method's mean kernel similarity; ``budget`` describes the run.
+    """
+    rows = means.to_dict("records")
+    per_generator = "; ".join(
+        f"{row['method']} {row['PSNR (ours)']:.2f} dB (paper {row['PSNR (paper)']:.2f}), kernel similarity "
+        f"{similarity[row['method']]:.2f}, collapsed in {int(row['kernel collapsed (ours)'])} of "
+        f"{int(row['runs (ours)'])} runs"
+        for row in rows
+    )
+
+    def ranking(column: str) -> str:
+        return " > ".join(row["method"] for row in sorted(rows, key=lambda row: -row[column]))
+
+    return "\n".join(
+        [
+            f"### Table 2, the kernel generator (`{profile}` settings)",
+            "",
+            claims_markdown(
+                claims[claims["metric"] == "PSNR"], paper_column="difference (paper)", unit="dB", units_name="cases"
+            ),
+            "",
+            f"* Mean PSNR: {per_generator}.",
+            f"* Ranked by mean PSNR, ours: {ranking('PSNR (ours)')}; the paper's: {ranking('PSNR (paper)')}.",
+            f"* This run: {budget}. The paper: the real benchmark at full resolution, a 128-channel "
+            "$\\mathcal{G}_x$, 5,000 iterations, all 32 cases.",
+        ]
+    )
 
 
 # --- notebook 03's figures, tables and lines, section by section -------------------------------------------------
@@ -312,17 +406,27 @@ def budget_curve_figure(curve: pd.DataFrame, title: str):
 
 
 def budget_curve_lines(curve: pd.DataFrame, tag: str) -> list[str]:
-    """§5: each claim's gap at the last evaluated iteration and the first iteration it was confirmed, if any."""
+    """§5: each claim's gap at the last evaluated iteration, and the iterations it was confirmed at, if any (a gap
+    that opens early and closes again says so)."""
     last = curve[curve["iteration"] == curve["iteration"].max()]
-    first_confirmed = curve[curve["verdict"] == "confirmed"].groupby("claim")["iteration"].min()
+    confirmed = curve[curve["verdict"] == "confirmed"].groupby("claim")["iteration"]
+    first_confirmed, last_confirmed = confirmed.min(), confirmed.max()
     lines = []
     for row in last.to_dict("records"):
         claim = row["claim"]
-        opened = f"confirmed from iteration {first_confirmed[claim]}" if claim in first_confirmed else "never confirmed"
+        if claim not in first_confirmed:
+            opened = "never confirmed within this budget"
+        elif row["verdict"] == "confirmed":
+            opened = f"first confirmed at iteration {first_confirmed[claim]}"
+        else:
+            opened = (
+                f"confirmed between iterations {first_confirmed[claim]} and {last_confirmed[claim]}, "
+                "no longer at the end of this budget"
+            )
         interval = interval_text(row["CI 95% low"], row["CI 95% high"])
         lines.append(
             f"{tag} {claim}: {row['mean difference']:+.2f} dB {interval} at iteration {row['iteration']} "
-            f"({row['verdict']}); {opened} within this budget."
+            f"({row['verdict']}); {opened}."
         )
     return lines
 
