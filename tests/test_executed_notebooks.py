@@ -32,6 +32,15 @@ def test_executed_copy_has_outputs_from_its_profile(path):
     assert any("image/png" in o.get("data", {}) for c in code for o in c.get("outputs", [])), "no figure"
 
 
+@pytest.mark.parametrize("path", notebooks(), ids=lambda p: p.name)
+def test_every_source_cell_has_its_own_id(path):
+    # nbformat 4.5 requires cell ids (nbformat warns that a missing one will become an error)
+    notebook = json.loads(path.read_text())
+    ids = [cell.get("id") for cell in notebook["cells"]]
+    assert (notebook["nbformat"], notebook["nbformat_minor"]) >= (4, 5)
+    assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: a cell has no id or shares one"
+
+
 def test_committed_results_stay_light():
     """figures/ and executed/ together under 20 MB at HEAD: PNGs at screen resolution, PDFs made on demand."""
     import subprocess
