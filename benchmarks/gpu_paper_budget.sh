@@ -11,20 +11,22 @@
 #                                            # data/levin (carry it: cp -r ../shared/datasets/levin data/levin)
 #
 # Writes its tables and log to $OUT/selfdeblur_paper_5000 (or benchmarks/results/ without $OUT). ITERATIONS, SCALE and
-# CASES override the budget for a dry run on a CPU (ITERATIONS=20 SCALE=0.5 CASES=2).
+# CASES override the budget for a dry run on a CPU (ITERATIONS=20 SCALE=0.5 CASES=2), CACHE the run cache's folder.
 set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ITERATIONS=${ITERATIONS:-5000}
 WORKERS=${WORKERS:-8}
-FOLDER=${FOLDER:-data/levin}
-DEST=${OUT:-benchmarks/results}/selfdeblur_paper_${ITERATIONS}
+FOLDER=${FOLDER:-$ROOT/data/levin}
+CACHE=${CACHE:-$ROOT/data/cache/selfdeblur}
+DEST=${OUT:-$ROOT/benchmarks/results}/selfdeblur_paper_${ITERATIONS}
 mkdir -p "$DEST"
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
+export PYTHONPATH=$ROOT${PYTHONPATH:+:$PYTHONPATH}
 extra=()
 [ -n "${SCALE:-}" ] && extra+=(--scale "$SCALE")
 [ -n "${CASES:-}" ] && extra+=(--cases "$CASES")
 # J alone first, so that a call cut short has finished the claims' reference; then J (from the cache) and A
 for variants in SelfDeblur-J SelfDeblur-J,SelfDeblur-A; do
-  python benchmarks/selfdeblur_paper_budget.py --folder "$FOLDER" --variants "$variants" --workers "$WORKERS" \
-    --iterations "$ITERATIONS" --cache-dir data/cache/selfdeblur --out "$DEST" "${extra[@]}" 2>&1 \
+  python "$ROOT/benchmarks/selfdeblur_paper_budget.py" --folder "$FOLDER" --variants "$variants" \
+    --workers "$WORKERS" --iterations "$ITERATIONS" --cache-dir "$CACHE" --out "$DEST" "${extra[@]}" 2>&1 \
     | grep -v "it/s" | tee "$DEST/log_${variants//,/_}.txt"
 done
