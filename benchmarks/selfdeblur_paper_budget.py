@@ -139,7 +139,12 @@ def main() -> None:
     overrides = {k: v for k, v in (("iterations", args.iterations), ("channels", args.channels)) if v is not None}
     settings = dataclasses.replace(paper, **overrides, seeds=(0,))
     scale = paper.scale if args.scale is None else args.scale
-    variants = variants_named(args.variants.split(","))
+    try:
+        variants = variants_named([name.strip() for name in args.variants.split(",")])
+    except ValueError as error:
+        parser.error(str(error))
+    if "SelfDeblur-J" not in variants:
+        parser.error("--variants must include SelfDeblur-J: Table 3's rows and every claim compare with it")
     cases, source = load_benchmark("levin", scale=scale, folder=args.folder)
     chosen = set(map(tuple, long.cases))
     cases = [case for case in cases if (case.image_id, case.kernel_id) in chosen][: args.cases]

@@ -104,7 +104,8 @@ _SETTINGS = {
             # the real benchmark at half scale, 8 cases (each image twice, each kernel once) x 1 seed = 8
             # independent paired samples per claim (the verdict rule needs >= 6). Only Table 1's two variants and
             # Table 3's classical row: on a 2-core AVX2 CPU without bf16 one 800-iteration run takes 4.3-6 min
-            # (measured, SelfDeblur-J and -A alike), so these 16 runs fill the hour. Table 2's generators run at these
+            # (measured, SelfDeblur-J and -A alike), so these 16 runs fill the hour (with native bf16 they take about a
+            # third of it: notebook 03's conclusions give the time). Table 2's generators run at these
             # settings in benchmarks/selfdeblur_table2.py (committed; notebook 03 §4 shows it); the kernel-size and
             # the seed studies are left to paper
             "data": "levin",

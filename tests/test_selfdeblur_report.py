@@ -119,6 +119,9 @@ def test_a_budget_curve_without_both_sides_of_any_claim_is_empty_with_its_column
     only_j = {key: run for key, run in sweep.runs.items() if key[0] == "SelfDeblur-J"}
     curve = budget_curve(only_j)
     assert curve.empty and list(curve.columns[:2]) == ["claim", "iteration"] and "verdict" in curve
+    fig = report.budget_curve_figure(curve, "gaps [t]")
+    assert fig._suptitle.get_text() == "gaps [t]" and "no claim" in fig.axes[0].texts[0].get_text()
+    assert report.budget_curve_lines(curve, "[t]") == []
 
 
 def test_budget_curve_figure_and_lines_cover_each_iterated_claim(study):
@@ -144,7 +147,7 @@ def test_budget_curve_lines_say_when_a_gap_opened_and_whether_it_closed_again():
         ]
     )
     closes, opens, never = report.budget_curve_lines(curve, "[t]")
-    assert closes.endswith("confirmed between iterations 10 and 20, no longer at the end of this budget.")
+    assert closes.endswith("confirmed at 2 of 3 logged iterations, from 10 to 20, no longer at the end of this budget.")
     assert opens.endswith("(confirmed); first confirmed at iteration 20.")
     assert never.endswith("never confirmed within this budget.")
 
@@ -201,7 +204,7 @@ def test_kernels_figure_puts_each_runs_kernel_beside_the_truth_and_flags_a_colla
 def test_committed_table2_is_none_until_the_benchmark_has_run(tmp_path):
     assert report.committed_table2(tmp_path, "long") is None
     line = report.table2_elsewhere_line(profile_settings("selfdeblur", "long"), "[long]")
-    assert "smoke and paper run it" in line and "benchmarks/selfdeblur_table2.py" in line
+    assert "smoke and paper run it, and VARIANTS adds it to any profile." in line
 
 
 def test_table2_findings_rank_the_generators_ours_and_the_papers(study):

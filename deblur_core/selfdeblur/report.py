@@ -155,12 +155,12 @@ def committed_table2(root, profile: str = "long") -> tuple[pd.DataFrame, pd.Data
 
 
 def table2_elsewhere_line(settings, tag: str) -> str:
-    """§4 under a profile without Table 2's generators: which profiles run it, and where its committed run is."""
+    """§4 under a profile without Table 2's generators: which profiles run it."""
     running = [name for name in PROFILES if "Table 2" in tables_run(profile_settings("selfdeblur", name).variants)]
+    where = f"{' and '.join(running)} run it, and " if running else ""
     return (
         f"{tag} Table 2 is not run under this profile (its variants: {', '.join(settings.variants)}); "
-        f"{' and '.join(running)} run it, and VARIANTS adds it to any profile. Below: the committed run of "
-        "benchmarks/selfdeblur_table2.py, notebook 03's sweep at long's settings with Table 2's four generators."
+        f"{where}VARIANTS adds it to any profile."
     )
 
 
@@ -398,6 +398,12 @@ def levin_rows_line(table3: pd.DataFrame, tag: str) -> str:
 def budget_curve_figure(curve: pd.DataFrame, title: str):
     """§5: each iterated claim's paired PSNR gap against the iteration budget, the paper's gap dashed."""
     claims = list(dict.fromkeys(curve["claim"]))
+    if not claims:  # a run of SelfDeblur-J alone: no claim has both of its sides
+        fig, ax = plt.subplots(figsize=(4.2, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no claim with both of its variants run", ha="center", va="center")
+        fig.suptitle(title)
+        return fig
     fig, axes = plt.subplots(1, len(claims), figsize=(4.2 * len(claims), 3.6), squeeze=False)
     plot_budget_curve(axes[0], curve, {claim: paper_difference(claim, "PSNR") for claim in claims})
     fig.suptitle(title)
@@ -419,9 +425,10 @@ def budget_curve_lines(curve: pd.DataFrame, tag: str) -> list[str]:
         elif row["verdict"] == "confirmed":
             opened = f"first confirmed at iteration {first_confirmed[claim]}"
         else:
+            logged = int((curve["claim"] == claim).sum())
             opened = (
-                f"confirmed between iterations {first_confirmed[claim]} and {last_confirmed[claim]}, "
-                "no longer at the end of this budget"
+                f"confirmed at {confirmed.size()[claim]} of {logged} logged iterations, from {first_confirmed[claim]} "
+                f"to {last_confirmed[claim]}, no longer at the end of this budget"
             )
         interval = interval_text(row["CI 95% low"], row["CI 95% high"])
         lines.append(
