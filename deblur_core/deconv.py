@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .data.io import checked_grey
 from .kernels import normalize_kernel
 from .physics.blur import psf2otf
 
@@ -70,16 +71,6 @@ def generalized_shrinkage(v: np.ndarray, alpha: float, beta: float, iterations: 
     for _ in range(iterations):
         t[keep] = magnitude[keep] - lam * alpha * t[keep] ** (alpha - 1)
     return np.where(keep, np.sign(v) * t, 0.0)
-
-
-def _checked_blurry(blurry) -> np.ndarray:
-    """``blurry`` as one finite grey float64 channel, or a one-line error."""
-    blurry = np.asarray(blurry, dtype=np.float64)
-    if blurry.ndim != 2:
-        raise ValueError(f"deconvolve one grey channel at a time; got shape {blurry.shape}")
-    if not np.all(np.isfinite(blurry)):
-        raise ValueError("blurry image contains NaN or infinite values")
-    return blurry
 
 
 def edge_taper(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -133,7 +124,7 @@ def deconvolve_hyper_laplacian(
         raise ValueError(f"unknown boundary {boundary!r}; use one of {', '.join(BOUNDARIES)}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
-    blurry = _checked_blurry(blurry)
+    blurry = checked_grey(blurry, task="deconvolution", name="blurry image")
     kernel = normalize_kernel(kernel)
     h, w = blurry.shape
     if boundary == "taper":
@@ -254,7 +245,7 @@ def deconvolve_irls(
         raise ValueError(f"alpha must lie in (0, 2), got {alpha}")
     if not prior_weight > 0 or not floor > 0:
         raise ValueError(f"prior_weight and floor must be positive, got {prior_weight} and {floor}")
-    blurry = _checked_blurry(blurry)
+    blurry = checked_grey(blurry, task="deconvolution", name="blurry image")
     kernel = normalize_kernel(kernel)
     kh, kw = kernel.shape
     shape = (blurry.shape[0] + kh - 1, blurry.shape[1] + kw - 1)

@@ -40,7 +40,7 @@ Examples
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -182,8 +182,9 @@ def paired_comparison(
 
 
 def comparisons_table(comparisons, **columns) -> pd.DataFrame:
-    """A table of :class:`PairedComparison` rows, with extra constant ``columns`` (e.g. ``profile=...``)."""
-    table = pd.DataFrame([c.as_row() for c in comparisons])
+    """A table of :class:`PairedComparison` rows, with extra constant ``columns`` (e.g. ``profile=...``); with no
+    comparison, an empty table with the same columns."""
+    table = pd.DataFrame([c.as_row() for c in comparisons], columns=[f.name for f in fields(PairedComparison)])
     table = table.rename(
         columns={"mean": "mean difference", "low": "CI 95% low", "high": "CI 95% high", "n": "paired samples"}
     )

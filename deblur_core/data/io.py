@@ -60,6 +60,25 @@ def to_unit_range(raw: np.ndarray, source: str = "image") -> np.ndarray:
     return image
 
 
+def checked_grey(image, *, task: str, name: str = "image") -> np.ndarray:
+    """``image`` as one finite grey float64 channel, or a one-line error saying what ``task`` needs and the fix.
+
+    >>> checked_grey(np.zeros((2, 2, 3)), task="deconvolution")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: deconvolution works on one grey channel (a 2-D array), got shape (2, 2, 3); convert colour ...
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim != 2:
+        raise ValueError(
+            f"{task} works on one grey channel (a 2-D array), got shape {image.shape}; convert colour images with "
+            "deblur_core.data.io.to_grey"
+        )
+    if not np.all(np.isfinite(image)):
+        raise ValueError(f"{name} contains NaN or infinite values; replace them before {task}")
+    return image
+
+
 def to_grey(image: np.ndarray) -> np.ndarray:
     """Luminance of a colour image (BT.601 weights); grey images pass through."""
     image = np.asarray(image, dtype=np.float64)

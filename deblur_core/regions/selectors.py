@@ -42,6 +42,7 @@ import numpy as np
 from scipy import fft, ndimage, optimize, special
 from skimage.filters import gabor_kernel
 
+from ..data.io import checked_grey
 from .windows import Window, window_grid
 
 #: Frequencies (cycles per pixel) and orientations of the Gabor bank: 3 x 4 = 12 filters.
@@ -59,15 +60,6 @@ class Selector(Protocol):
     name: str
 
     def score(self, blurry: np.ndarray, windows: list[Window]) -> np.ndarray: ...
-
-
-def _check_image(image) -> np.ndarray:
-    image = np.asarray(image, dtype=np.float64)
-    if image.ndim != 2:
-        raise ValueError(f"expected a grey 2-D image, got shape {image.shape}; convert colour images to grey")
-    if not np.all(np.isfinite(image)):
-        raise ValueError("image contains NaN or infinite values; replace them before selecting windows")
-    return image
 
 
 def _window_arrays(windows: list[Window], shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -141,7 +133,7 @@ def select_window(blurry, selector: Selector, size: int, stride: int) -> tuple[W
     windows : all windows of the grid, row by row.
     scores : one score per window.
     """
-    image = _check_image(blurry)
+    image = checked_grey(blurry, task="window selection")
     windows = window_grid(image.shape, size, stride)
     scores = np.asarray(selector.score(image, windows), dtype=np.float64)
     if scores.shape != (len(windows),):
@@ -184,7 +176,7 @@ class FergusSelector:
         self.saturation = float(saturation)
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         x, y, size = _window_arrays(windows, image.shape)
         area = (size * size).astype(np.float64)
         # centring keeps E[I^2] - E[I]^2 from cancelling badly; the median is a pixel value,
@@ -217,7 +209,7 @@ def xujia_r_map(blurry, neighbourhood: int = 5) -> np.ndarray:
     >>> round(float(r[4, 4]), 3), float(r[4, 0])
     (0.909, 0.0)
     """
-    image = _check_image(blurry)
+    image = checked_grey(blurry, task="window selection")
     neighbourhood = _check_neighbourhood(neighbourhood)
     gx, gy = _forward_gradients(image)
     area = float(neighbourhood) ** 2
@@ -258,7 +250,7 @@ class XuJiaSelector:
         self.threshold = float(threshold)
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         x, y, size = _window_arrays(windows, image.shape)
         useful = xujia_r_map(image, self.neighbourhood) > self.threshold
         gx, gy = _forward_gradients(image)
@@ -283,7 +275,7 @@ class GradientSelector:
     name = "gradient"
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         x, y, size = _window_arrays(windows, image.shape)
         gx, gy = _forward_gradients(image)
         return _window_sums(np.hypot(gx, gy), x, y, size) / (size * size)
@@ -341,7 +333,7 @@ def gabor_feature_maps(blurry) -> np.ndarray:
     nesting) followed by the gradient magnitude. Pool them over windows with
     :func:`window_features`.
     """
-    image = _check_image(blurry)
+    image = checked_grey(blurry, task="window selection")
     return _response_maps(image[None])[0].astype(np.float64)
 
 
@@ -530,7 +522,7 @@ class RandomSelector:
         self.seed = int(seed)
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         _window_arrays(windows, image.shape)
         content = zlib.crc32(np.ascontiguousarray(image, dtype=np.float64).tobytes())
         return np.random.default_rng([self.seed, content, len(windows)]).random(len(windows))
@@ -563,7 +555,7 @@ class BestSimilaritySelector:
         self.similarities = similarities
 
     def score(self, blurry, windows: list[Window]) -> np.ndarray:
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         _window_arrays(windows, image.shape)
         if len(windows) != len(self.similarities):
             raise ValueError(
@@ -591,7 +583,7 @@ class CNNSelector:
         from .training import predict_scores  # torch is imported only when a CNN is used
         from .windows import extract_windows
 
-        image = _check_image(blurry)
+        image = checked_grey(blurry, task="window selection")
         _window_arrays(windows, image.shape)
         return predict_scores(self.model, extract_windows(image, windows))
 

@@ -337,9 +337,6 @@ def budget_curve(runs: dict, claims=ITERATED_CLAIMS, metric: str = "psnr") -> pd
                 )
             )
             iterations.append(int(iteration))
-    if not comparisons:  # no claim has both of its sides run (e.g. SelfDeblur-J alone)
-        columns = ["mean difference", "CI 95% low", "CI 95% high", "paired samples", "clusters", "verdict"]
-        return pd.DataFrame(columns=["claim", "iteration", *columns])
     table = comparisons_table(comparisons)
     table.insert(1, "iteration", iterations)
     return table
